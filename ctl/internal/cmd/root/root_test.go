@@ -1,0 +1,599 @@
+package root
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/sys/unix"
+
+	"github.com/zl-dev/zl/ctl/internal/cmdutil/cmdtest"
+	"github.com/zl-dev/zl/libzl"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// web and db are the services the fake kernel knows.
+func web() *libzl.Service {
+	return &libzl.Service{
+		ID: 3, PID: 1234, Name: "web", UID: 1000,
+		Incarnation: 2, Faults: 3, Restarts: 2, GiveUps: 1,
+		Registered: 90 * time.Second,
+		Policy: libzl.Policy{
+			FaultSignals: []syscall.Signal{
+				syscall.SIGILL, syscall.SIGABRT, syscall.SIGBUS, syscall.SIGFPE, syscall.SIGSEGV, syscall.SIGSYS,
+			},
+			FaultExitCodes: []uint8{2, 70},
+			MaxRestarts:    5,
+			Window:         time.Minute,
+			Backoff:        100 * time.Millisecond,
+			ReplayLimit:    1 << 20,
+			Flags:          libzl.FlagReplay | libzl.FlagDedup,
+		},
+	}
+}
+
+func db() *libzl.Service {
+	return &libzl.Service{
+		ID: 4, PID: 77, Name: "db",
+		Registered: time.Hour + 30*time.Second,
+		Policy:     libzl.Policy{Window: 1500 * time.Millisecond, ReplayLimit: 65536},
+	}
+}
+
+const webShow = `id:               3
+pid:              1234
+name:             web
+uid:              1000
+incarnation:      2
+restarts:         2
+faults:           3
+giveups:          1
+registered:       1h58m ago (1m30s after boot)
+fault signals:    SIGILL SIGABRT SIGBUS SIGFPE SIGSEGV SIGSYS
+fault exit codes: 2 70
+max restarts:     5
+window:           1m
+backoff:          100ms
+min uptime:       0s
+replay limit:     1MiB
+flags:            replay dedup
+`
+
+const webPolicyJSON = `{
+    "fault_signals": [
+      "SIGILL",
+      "SIGABRT",
+      "SIGBUS",
+      "SIGFPE",
+      "SIGSEGV",
+      "SIGSYS"
+    ],
+    "fault_exit_codes": [
+      2,
+      70
+    ],
+    "max_restarts": 5,
+    "window_ms": 60000,
+    "backoff_ms": 100,
+    "min_uptime_ms": 0,
+    "replay_limit": 1048576,
+    "flags": [
+      "replay",
+      "dedup"
+    ]
+  }`
+
+const webJSON = `{
+  "id": 3,
+  "pid": 1234,
+  "name": "web",
+  "uid": 1000,
+  "incarnation": 2,
+  "faults": 3,
+  "restarts": 2,
+  "giveups": 1,
+  "registered_ns": 90000000000,
+  "policy": ` + webPolicyJSON + `
+}
+`
+
+const listTerminal = `┌────┬──────┬──────┬──────┬─────────────┬──────────┬────────┬─────────┬───────────────────────────┬────────────┬────────────┬──────────────┬───────┐
+│ ID │ PID  │ NAME │ UID  │ INCARNATION │ RESTARTS │ FAULTS │ GIVEUPS │ SIGNALS                   │ EXIT CODES │ MAX/WINDOW │ FLAGS        │ AGE   │
+├────┼──────┼──────┼──────┼─────────────┼──────────┼────────┼─────────┼───────────────────────────┼────────────┼────────────┼──────────────┼───────┤
+│ 3  │ 1234 │ web  │ 1000 │ 2           │ 2        │ 3      │ 1       │ ILL,ABRT,BUS,FPE,SEGV,SYS │ 2,70       │ 5/1m       │ replay,dedup │ 1h58m │
+│ 4  │ 77   │ db   │ 0    │ 0           │ 0        │ 0      │ 0       │ -                         │ -          │ 0/1.5s     │ -            │ 59m   │
+└────┴──────┴──────┴──────┴─────────────┴──────────┴────────┴─────────┴───────────────────────────┴────────────┴────────────┴──────────────┴───────┘
+`
+
+const listPlain = `ID  PID   NAME  UID   INCARNATION  RESTARTS  FAULTS  GIVEUPS  SIGNALS                    EXIT CODES  MAX/WINDOW  FLAGS         AGE
+3   1234  web   1000  2            2         3       1        ILL,ABRT,BUS,FPE,SEGV,SYS  2,70        5/1m        replay,dedup  1h58m
+4   77    db    0     0            0         0       0        -                          -           0/1.5s      -             59m
+`
+
+// kernelErr is a refusal as libzl returns it.
+func kernelErr(op string, errno unix.Errno, msg string) error {
+	return &libzl.Error{Op: op, Message: msg, Err: errno}
+}
+
+func TestZlctl(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		fake    cmdtest.FakeClient
+		dialErr error
+		term    bool
+
+		wantCode   int
+		wantOut    string
+		wantErr    string
+		wantCalls  []cmdtest.Call
+		wantPrefix bool // wantOut is only the beginning of the output
+	}{
+		// show
+		{
+			name:      "show by id",
+			args:      []string{"show", "3"},
+			wantOut:   webShow,
+			wantCalls: []cmdtest.Call{{Method: "Service", Selector: libzl.ByID(3)}},
+		},
+		{
+			name:      "show by pid, json",
+			args:      []string{"show", "--pid", "1234", "-o", "json"},
+			wantOut:   webJSON,
+			wantCalls: []cmdtest.Call{{Method: "Service", Selector: libzl.ByPID(1234)}},
+		},
+		{
+			name:      "show unknown service",
+			args:      []string{"show", "7"},
+			fake:      cmdtest.FakeClient{Err: kernelErr("get", unix.ENOENT, "no service with id 7")},
+			wantCode:  1,
+			wantErr:   "zlctl: no service with id 7\n",
+			wantCalls: []cmdtest.Call{{Method: "Service", Selector: libzl.ByID(7)}},
+		},
+		{
+			name:     "show without a service",
+			args:     []string{"show"},
+			wantCode: 2,
+			wantErr:  "zlctl: give a service ID or --pid\nRun 'zlctl show --help' for usage.\n",
+		},
+		{
+			name:     "show with id and pid",
+			args:     []string{"show", "3", "--pid", "4"},
+			wantCode: 2,
+			wantErr:  "zlctl: give a service ID or --pid, not both\nRun 'zlctl show --help' for usage.\n",
+		},
+		{
+			name:     "show bad id",
+			args:     []string{"show", "web"},
+			wantCode: 2,
+			wantErr:  "zlctl: invalid service ID \"web\": want a number from 1 to 4294967295\nRun 'zlctl show --help' for usage.\n",
+		},
+		{
+			name:     "show two ids",
+			args:     []string{"show", "3", "4"},
+			wantCode: 2,
+			wantErr:  "zlctl: too many arguments: give one service ID or --pid\nRun 'zlctl show --help' for usage.\n",
+		},
+		{
+			name:     "show bad pid",
+			args:     []string{"show", "--pid", "-3"},
+			wantCode: 2,
+			wantErr:  "zlctl: invalid argument \"-3\" for \"--pid\" flag: want a process ID, a number from 1 up\nRun 'zlctl show --help' for usage.\n",
+		},
+
+		// list
+		{
+			name:      "list on a terminal",
+			args:      []string{"list"},
+			term:      true,
+			wantOut:   listTerminal,
+			wantCalls: []cmdtest.Call{{Method: "Services"}},
+		},
+		{
+			name:      "list piped",
+			args:      []string{"ls"},
+			wantOut:   listPlain,
+			wantCalls: []cmdtest.Call{{Method: "Services"}},
+		},
+		{
+			name:       "list json",
+			args:       []string{"list", "-o", "json"},
+			wantOut:    "[\n  {\n    \"id\": 3,\n",
+			wantPrefix: true,
+			wantCalls:  []cmdtest.Call{{Method: "Services"}},
+		},
+		{
+			name:      "list empty",
+			args:      []string{"list"},
+			fake:      cmdtest.FakeClient{List: []*libzl.Service{}},
+			wantErr:   "no services registered\n",
+			wantCalls: []cmdtest.Call{{Method: "Services"}},
+		},
+		{
+			name:      "list empty json",
+			args:      []string{"-o", "json", "list"},
+			fake:      cmdtest.FakeClient{List: []*libzl.Service{}},
+			wantOut:   "[]\n",
+			wantCalls: []cmdtest.Call{{Method: "Services"}},
+		},
+		{
+			name:     "list without zlr",
+			args:     []string{"list"},
+			dialErr:  fmt.Errorf("dial: %w", libzl.ErrNotSupported),
+			wantCode: 1,
+			wantErr:  "zlctl: this kernel has no zlr support: apply linux-patches/ and build with CONFIG_ZLR=y\n",
+		},
+		{
+			name:     "list with an argument",
+			args:     []string{"list", "all"},
+			wantCode: 2,
+			wantErr:  "zlctl: unexpected argument \"all\"\nRun 'zlctl list --help' for usage.\n",
+		},
+
+		// register
+		{
+			name:    "register",
+			args:    []string{"register", "--pid", "1234", "--name", "web"},
+			wantOut: webShow,
+			wantCalls: []cmdtest.Call{{
+				Method:       "Register",
+				Registration: libzl.Registration{PID: 1234, Name: "web"},
+			}},
+		},
+		{
+			name: "register with every policy flag",
+			args: []string{
+				"register", "--pid", "1234",
+				"--fault-signals", "segv,SIGABRT, 31",
+				"--fault-exit-codes", "",
+				"--max-restarts", "3",
+				"--window", "30s",
+				"--backoff", "100ms",
+				"--min-uptime", "0s",
+				"--replay-limit", "64KiB",
+				"--replay=false",
+				"--dedup",
+				"-o", "json",
+			},
+			wantOut: webJSON,
+			wantCalls: []cmdtest.Call{{
+				Method: "Register",
+				Registration: libzl.Registration{PID: 1234, Policy: libzl.PolicyConfig{
+					FaultSignals:   []syscall.Signal{syscall.SIGSEGV, syscall.SIGABRT, syscall.SIGSYS},
+					FaultExitCodes: []uint8{},
+					MaxRestarts:    ptr[uint32](3),
+					Window:         ptr(30 * time.Second),
+					Backoff:        ptr(100 * time.Millisecond),
+					MinUptime:      ptr(time.Duration(0)),
+					ReplayLimit:    ptr[uint32](65536),
+					Flags:          ptr(libzl.FlagDedup),
+				}},
+			}},
+		},
+		{
+			name:    "register switching one flag off keeps the other default",
+			args:    []string{"register", "--pid", "1234", "--dedup=false", "-o", "json"},
+			wantOut: webJSON,
+			wantCalls: []cmdtest.Call{{
+				Method: "Register",
+				Registration: libzl.Registration{PID: 1234, Policy: libzl.PolicyConfig{
+					Flags: ptr(libzl.FlagReplay),
+				}},
+			}},
+		},
+		{
+			name:     "register without pid",
+			args:     []string{"register", "--name", "web"},
+			wantCode: 2,
+			wantErr:  "zlctl: --pid is required: give the process to register\nRun 'zlctl register --help' for usage.\n",
+		},
+		{
+			name:     "register with a fractional window",
+			args:     []string{"register", "--pid", "1", "--window", "1.5ms"},
+			wantCode: 2,
+			wantErr: "zlctl: invalid argument \"1.5ms\" for \"--window\" flag: not a whole number of milliseconds: " +
+				"want a duration in whole milliseconds such as 500ms, 30s or 1m\nRun 'zlctl register --help' for usage.\n",
+		},
+		{
+			name:     "register with a bad signal",
+			args:     []string{"register", "--pid", "1", "--fault-signals", "SEGV,FOO"},
+			wantCode: 2,
+			wantErr: "zlctl: invalid argument \"SEGV,FOO\" for \"--fault-signals\" flag: unknown signal \"FOO\": " +
+				"want signal names such as SEGV or SIGSEGV, or numbers, separated by commas\nRun 'zlctl register --help' for usage.\n",
+		},
+		{
+			name:     "register with a bad replay limit",
+			args:     []string{"register", "--pid", "1", "--replay-limit", "1TB"},
+			wantCode: 2,
+			wantErr: "zlctl: invalid argument \"1TB\" for \"--replay-limit\" flag: want a size in bytes such as 65536, 64KiB or 1MiB\n" +
+				"Run 'zlctl register --help' for usage.\n",
+		},
+		{
+			name:     "register with a bad max-restarts",
+			args:     []string{"register", "--pid", "1", "--max-restarts", "-1"},
+			wantCode: 2,
+			wantErr: "zlctl: invalid argument \"-1\" for \"--max-restarts\" flag: want a whole number from 0 to 4294967295\n" +
+				"Run 'zlctl register --help' for usage.\n",
+		},
+		{
+			name:     "register with a bad switch",
+			args:     []string{"register", "--pid", "1", "--replay=maybe"},
+			wantCode: 2,
+			wantErr:  "zlctl: invalid argument \"maybe\" for \"--replay\" flag: want true or false\nRun 'zlctl register --help' for usage.\n",
+		},
+		{
+			name:     "register with a long name",
+			args:     []string{"register", "--pid", "1", "--name", strings.Repeat("n", 32)},
+			wantCode: 2,
+			wantErr:  "zlctl: invalid --name: at most 31 bytes, got 32\nRun 'zlctl register --help' for usage.\n",
+		},
+		{
+			name:     "register with an unknown flag",
+			args:     []string{"register", "--pid", "1", "--restarts", "3"},
+			wantCode: 2,
+			wantErr:  "zlctl: unknown flag: --restarts\nRun 'zlctl register --help' for usage.\n",
+		},
+		{
+			name:     "register not permitted",
+			args:     []string{"register", "--pid", "1"},
+			fake:     cmdtest.FakeClient{Err: kernelErr("register", unix.EPERM, "not permitted to register pid 1")},
+			wantCode: 1,
+			wantErr:  "zlctl: not permitted to register pid 1 (you must own the process or have CAP_SYS_ADMIN)\n",
+			wantCalls: []cmdtest.Call{{
+				Method: "Register", Registration: libzl.Registration{PID: 1},
+			}},
+		},
+		{
+			name:     "register no such process",
+			args:     []string{"register", "--pid", "99999"},
+			fake:     cmdtest.FakeClient{Err: kernelErr("register", unix.ESRCH, "no process with pid 99999")},
+			wantCode: 1,
+			wantErr:  "zlctl: no process with pid 99999\n",
+			wantCalls: []cmdtest.Call{{
+				Method: "Register", Registration: libzl.Registration{PID: 99999},
+			}},
+		},
+		{
+			name:     "register out of range",
+			args:     []string{"register", "--pid", "42", "--window", "25h"},
+			fake:     cmdtest.FakeClient{Err: kernelErr("register", unix.ERANGE, "window-ms 90000000 out of range 1-86400000")},
+			wantCode: 1,
+			wantErr:  "zlctl: window-ms 90000000 out of range 1-86400000\n",
+			wantCalls: []cmdtest.Call{{
+				Method: "Register", Registration: libzl.Registration{PID: 42, Policy: libzl.PolicyConfig{Window: ptr(25 * time.Hour)}},
+			}},
+		},
+		{
+			name:     "register refused without a message",
+			args:     []string{"register", "--pid", "42"},
+			fake:     cmdtest.FakeClient{Err: kernelErr("register", unix.EPERM, "")},
+			wantCode: 1,
+			wantErr:  "zlctl: register refused: operation not permitted (you must own the process or have CAP_SYS_ADMIN)\n",
+			wantCalls: []cmdtest.Call{{
+				Method: "Register", Registration: libzl.Registration{PID: 42},
+			}},
+		},
+
+		// unregister
+		{
+			name:      "unregister by id",
+			args:      []string{"unregister", "3"},
+			wantOut:   "unregistered service 3\n",
+			wantCalls: []cmdtest.Call{{Method: "Unregister", Selector: libzl.ByID(3)}},
+		},
+		{
+			name:      "unregister by pid, json",
+			args:      []string{"unregister", "--pid", "1234", "-o", "json"},
+			wantCalls: []cmdtest.Call{{Method: "Unregister", Selector: libzl.ByPID(1234)}},
+		},
+		{
+			name:      "unregister unknown",
+			args:      []string{"unregister", "--pid", "5"},
+			fake:      cmdtest.FakeClient{Err: kernelErr("unregister", unix.ENOENT, "pid 5 is not registered")},
+			wantCode:  1,
+			wantErr:   "zlctl: pid 5 is not registered\n",
+			wantCalls: []cmdtest.Call{{Method: "Unregister", Selector: libzl.ByPID(5)}},
+		},
+		{
+			name:     "unregister nothing",
+			args:     []string{"unregister"},
+			wantCode: 2,
+			wantErr:  "zlctl: give a service ID or --pid\nRun 'zlctl unregister --help' for usage.\n",
+		},
+
+		// policy
+		{
+			name:    "policy set one switch reads the other",
+			args:    []string{"policy", "set", "3", "--dedup=false", "-o", "json"},
+			wantOut: webJSON,
+			wantCalls: []cmdtest.Call{
+				{Method: "Service", Selector: libzl.ByID(3)},
+				{Method: "SetPolicy", Selector: libzl.ByID(3), Policy: libzl.PolicyConfig{Flags: ptr(libzl.FlagReplay)}},
+			},
+		},
+		{
+			name:    "policy set both switches",
+			args:    []string{"policy", "set", "3", "--dedup=false", "--replay=false", "-o", "json"},
+			wantOut: webJSON,
+			wantCalls: []cmdtest.Call{
+				{Method: "SetPolicy", Selector: libzl.ByID(3), Policy: libzl.PolicyConfig{Flags: ptr(libzl.PolicyFlags(0))}},
+			},
+		},
+		{
+			name:    "policy set only what was given",
+			args:    []string{"policy", "set", "--pid", "1234", "--fault-exit-codes", "2,70", "--fault-signals", ""},
+			wantOut: webShow,
+			wantCalls: []cmdtest.Call{{
+				Method:   "SetPolicy",
+				Selector: libzl.ByPID(1234),
+				Policy: libzl.PolicyConfig{
+					FaultSignals:   []syscall.Signal{},
+					FaultExitCodes: []uint8{2, 70},
+				},
+			}},
+		},
+		{
+			name:     "policy set nothing",
+			args:     []string{"policy", "set", "3"},
+			wantCode: 2,
+			wantErr:  "zlctl: nothing to change: give at least one policy flag\nRun 'zlctl policy set --help' for usage.\n",
+		},
+		{
+			name:     "policy set bad exit code",
+			args:     []string{"policy", "set", "3", "--fault-exit-codes", "0"},
+			wantCode: 2,
+			wantErr: "zlctl: invalid argument \"0\" for \"--fault-exit-codes\" flag: want exit statuses from 1 to 255 separated by commas, or \"\" for none\n" +
+				"Run 'zlctl policy set --help' for usage.\n",
+		},
+		{
+			name:     "policy set refused signal",
+			args:     []string{"policy", "set", "3", "--fault-signals", "KILL"},
+			fake:     cmdtest.FakeClient{Err: kernelErr("set-policy", unix.EINVAL, "signal 9 cannot be a fault signal (allowed: ILL TRAP ABRT BUS FPE SEGV SYS)")},
+			wantCode: 1,
+			wantErr:  "zlctl: signal 9 cannot be a fault signal (allowed: ILL TRAP ABRT BUS FPE SEGV SYS)\n",
+			wantCalls: []cmdtest.Call{{
+				Method: "SetPolicy", Selector: libzl.ByID(3),
+				Policy: libzl.PolicyConfig{FaultSignals: []syscall.Signal{syscall.SIGKILL}},
+			}},
+		},
+		{
+			name:     "policy set on an unknown service",
+			args:     []string{"policy", "set", "7", "--replay"},
+			fake:     cmdtest.FakeClient{Err: kernelErr("get", unix.ENOENT, "no service with id 7")},
+			wantCode: 1,
+			wantErr:  "zlctl: no service with id 7\n",
+			wantCalls: []cmdtest.Call{
+				{Method: "Service", Selector: libzl.ByID(7)},
+			},
+		},
+		{
+			name:      "policy show",
+			args:      []string{"policy", "show", "3"},
+			wantOut:   webShow[strings.Index(webShow, "fault signals:"):],
+			wantCalls: []cmdtest.Call{{Method: "Service", Selector: libzl.ByID(3)}},
+		},
+		{
+			name:      "policy show json",
+			args:      []string{"policy", "show", "--pid", "1234", "-o", "json"},
+			wantOut:   strings.ReplaceAll(webPolicyJSON, "\n  ", "\n") + "\n",
+			wantCalls: []cmdtest.Call{{Method: "Service", Selector: libzl.ByPID(1234)}},
+		},
+		{
+			name:       "policy alone shows help",
+			args:       []string{"policy"},
+			wantOut:    "Show or change the restart policy of a service\n\nUsage:\n",
+			wantPrefix: true,
+		},
+		{
+			name:     "policy unknown subcommand",
+			args:     []string{"policy", "get", "3"},
+			wantCode: 2,
+			wantErr:  "zlctl: unknown command \"get\" for \"zlctl policy\"; did you mean \"set\" or \"show\"?\nRun 'zlctl policy --help' for usage.\n",
+		},
+
+		// global
+		{
+			name:     "unknown command",
+			args:     []string{"shwo", "3"},
+			wantCode: 2,
+			wantErr:  "zlctl: unknown command \"shwo\" for \"zlctl\"; did you mean \"show\"?\nRun 'zlctl --help' for usage.\n",
+		},
+		{
+			name:     "unknown command without a suggestion",
+			args:     []string{"frobnicate"},
+			wantCode: 2,
+			wantErr:  "zlctl: unknown command \"frobnicate\" for \"zlctl\"\nRun 'zlctl --help' for usage.\n",
+		},
+		{
+			name:     "bad output format",
+			args:     []string{"list", "-o", "yaml"},
+			wantCode: 2,
+			wantErr:  "zlctl: invalid argument \"yaml\" for \"-o, --output\" flag: want table or json\nRun 'zlctl list --help' for usage.\n",
+		},
+		{
+			name:       "help",
+			args:       []string{"--help"},
+			wantOut:    "zlctl registers processes",
+			wantPrefix: true,
+		},
+		{
+			name:       "completion bash",
+			args:       []string{"completion", "bash"},
+			wantOut:    "# bash completion V2 for zlctl",
+			wantPrefix: true,
+		},
+		{
+			name:       "completion zsh",
+			args:       []string{"completion", "zsh"},
+			wantOut:    "#compdef zlctl",
+			wantPrefix: true,
+		},
+		{
+			name:       "completion fish",
+			args:       []string{"completion", "fish"},
+			wantOut:    "# fish completion for zlctl",
+			wantPrefix: true,
+		},
+		{
+			name:     "completion without a shell",
+			args:     []string{"completion"},
+			wantCode: 2,
+			wantErr:  "zlctl: give one shell: bash, zsh or fish\nRun 'zlctl completion --help' for usage.\n",
+		},
+		{
+			name:     "completion of an unknown shell",
+			args:     []string{"completion", "tcsh"},
+			wantCode: 2,
+			wantErr:  "zlctl: unsupported shell \"tcsh\": want bash, zsh or fish\nRun 'zlctl completion --help' for usage.\n",
+		},
+		{
+			name:      "other errors are printed as they are",
+			args:      []string{"list"},
+			fake:      cmdtest.FakeClient{Err: errors.New("zlr get: decode service: attribute too short")},
+			wantCode:  1,
+			wantErr:   "zlctl: zlr get: decode service: attribute too short\n",
+			wantCalls: []cmdtest.Call{{Method: "Services"}},
+		},
+	}
+
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fc := tt.fake
+			if fc.Svc == nil {
+				fc.Svc = web()
+			}
+			if fc.List == nil {
+				fc.List = []*libzl.Service{web(), db()}
+			}
+			f, stdout, stderr := cmdtest.Factory(&fc, tt.dialErr, tt.term)
+
+			code := Main(tt.args, f)
+
+			if code != tt.wantCode {
+				t.Errorf("exit code = %d, want %d (stderr %q)", code, tt.wantCode, stderr)
+			}
+			gotOut := stdout.String()
+			if tt.wantPrefix {
+				if !strings.HasPrefix(gotOut, tt.wantOut) {
+					t.Errorf("stdout does not start with %q:\n%s", tt.wantOut, gotOut)
+				}
+			} else if diff := cmp.Diff(tt.wantOut, gotOut); diff != "" {
+				t.Errorf("stdout (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantErr, stderr.String()); diff != "" {
+				t.Errorf("stderr (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantCalls, fc.Calls); diff != "" {
+				t.Errorf("client calls (-want +got):\n%s", diff)
+			}
+			if len(fc.Calls) > 0 && !fc.Closed {
+				t.Errorf("client not closed")
+			}
+		})
+	}
+}

@@ -1,0 +1,69 @@
+// Package cmdutil holds what zlctl's commands share: the Factory that gives
+// them I/O streams and a client, the mapping of errors to messages and exit
+// codes, and the flags for choosing a service and changing a policy.
+package cmdutil
+
+import (
+	"io"
+	"time"
+
+	"github.com/zl-dev/zl/ctl/internal/output"
+	"github.com/zl-dev/zl/libzl"
+)
+
+// A Client is what the commands need of a libzl.Client; tests give them a
+// fake one.
+type Client interface {
+	Register(r libzl.Registration) (*libzl.Service, error)
+	Unregister(sel libzl.Selector) error
+	Service(sel libzl.Selector) (*libzl.Service, error)
+	Services() ([]*libzl.Service, error)
+	SetPolicy(sel libzl.Selector, p libzl.PolicyConfig) (*libzl.Service, error)
+	Close() error
+}
+
+var _ Client = (*libzl.Client)(nil)
+
+// IOStreams are the standard streams of a command.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+
+	// OutIsTerminal says whether Out is a terminal, where tables get
+	// borders.
+	OutIsTerminal bool
+}
+
+// A Factory gives commands their streams, their client and the global
+// settings; one is made per run of zlctl.
+type Factory struct {
+	IO *IOStreams
+
+	// Client opens a connection to the kernel; the caller closes it.
+	Client func() (Client, error)
+
+	// Uptime returns the time since boot (CLOCK_BOOTTIME), to show how
+	// long ago services were registered.
+	Uptime func() (time.Duration, error)
+
+	// Output is the format the global -o flag chose.
+	Output output.Format
+}
+
+// New returns the Factory of a real run: the process's standard streams and
+// a libzl.Client.
+func New() *Factory {
+	return &Factory{
+		IO: systemStreams(),
+		Client: func() (Client, error) {
+			c, err := libzl.Dial()
+			if err != nil {
+				return nil, err
+			}
+			return c, nil
+		},
+		Uptime: uptime,
+		Output: output.Table,
+	}
+}

@@ -1,0 +1,209 @@
+package output
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/zl-dev/zl/libzl"
+)
+
+// ServiceJSON is the pinned JSON form of a service.
+type ServiceJSON struct {
+	ID           uint32     `json:"id"`
+	PID          int        `json:"pid"`
+	Name         string     `json:"name"`
+	UID          uint32     `json:"uid"`
+	Incarnation  uint32     `json:"incarnation"`
+	Faults       uint64     `json:"faults"`
+	Restarts     uint64     `json:"restarts"`
+	GiveUps      uint64     `json:"giveups"`
+	RegisteredNS int64      `json:"registered_ns"`
+	Policy       PolicyJSON `json:"policy"`
+}
+
+// PolicyJSON is the pinned JSON form of a policy. Lists are never null.
+type PolicyJSON struct {
+	FaultSignals   []string `json:"fault_signals"`
+	FaultExitCodes []int    `json:"fault_exit_codes"`
+	MaxRestarts    uint32   `json:"max_restarts"`
+	WindowMS       int64    `json:"window_ms"`
+	BackoffMS      int64    `json:"backoff_ms"`
+	MinUptimeMS    int64    `json:"min_uptime_ms"`
+	ReplayLimit    uint32   `json:"replay_limit"`
+	Flags          []string `json:"flags"`
+}
+
+// NewServiceJSON returns the JSON form of s.
+func NewServiceJSON(s *libzl.Service) ServiceJSON {
+	return ServiceJSON{
+		ID:           s.ID,
+		PID:          s.PID,
+		Name:         s.Name,
+		UID:          s.UID,
+		Incarnation:  s.Incarnation,
+		Faults:       s.Faults,
+		Restarts:     s.Restarts,
+		GiveUps:      s.GiveUps,
+		RegisteredNS: s.Registered.Nanoseconds(),
+		Policy:       NewPolicyJSON(s.Policy),
+	}
+}
+
+// NewPolicyJSON returns the JSON form of p.
+func NewPolicyJSON(p libzl.Policy) PolicyJSON {
+	codes := make([]int, len(p.FaultExitCodes))
+	for i, c := range p.FaultExitCodes {
+		codes[i] = int(c)
+	}
+	return PolicyJSON{
+		FaultSignals:   SignalNames(p.FaultSignals, false),
+		FaultExitCodes: codes,
+		MaxRestarts:    p.MaxRestarts,
+		WindowMS:       p.Window.Milliseconds(),
+		BackoffMS:      p.Backoff.Milliseconds(),
+		MinUptimeMS:    p.MinUptime.Milliseconds(),
+		ReplayLimit:    p.ReplayLimit,
+		Flags:          p.Flags.Names(),
+	}
+}
+
+// WriteJSON writes v as indented JSON.
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// A Clock gives the time since boot, to show ages; nil or failing means
+// ages are left out.
+type Clock func() (time.Duration, error)
+
+func (c Clock) now() (time.Duration, bool) {
+	if c == nil {
+		return 0, false
+	}
+	d, err := c()
+	return d, err == nil
+}
+
+// WriteService writes s as "key: value" lines, its policy included.
+func WriteService(w io.Writer, s *libzl.Service, clock Clock) error {
+	registered := fmt.Sprintf("%s after boot", Duration(s.Registered.Truncate(time.Second)))
+	if now, ok := clock.now(); ok {
+		registered = fmt.Sprintf("%s ago (%s)", Age(s.Registered, now), registered)
+	}
+	rows := [][2]string{
+		{"id", fmt.Sprint(s.ID)},
+		{"pid", fmt.Sprint(s.PID)},
+		{"name", orDash(s.Name)},
+		{"uid", fmt.Sprint(s.UID)},
+		{"incarnation", fmt.Sprint(s.Incarnation)},
+		{"restarts", fmt.Sprint(s.Restarts)},
+		{"faults", fmt.Sprint(s.Faults)},
+		{"giveups", fmt.Sprint(s.GiveUps)},
+		{"registered", registered},
+	}
+	return writeKeyValues(w, append(rows, policyRows(s.Policy)...))
+}
+
+// WritePolicy writes p as "key: value" lines.
+func WritePolicy(w io.Writer, p libzl.Policy) error {
+	return writeKeyValues(w, policyRows(p))
+}
+
+func policyRows(p libzl.Policy) [][2]string {
+	return [][2]string{
+		{"fault signals", orNone(strings.Join(SignalNames(p.FaultSignals, false), " "))},
+		{"fault exit codes", orNone(strings.Join(strings.Split(ExitCodes(p.FaultExitCodes), ","), " "))},
+		{"max restarts", fmt.Sprint(p.MaxRestarts)},
+		{"window", Duration(p.Window)},
+		{"backoff", Duration(p.Backoff)},
+		{"min uptime", Duration(p.MinUptime)},
+		{"replay limit", Bytes(p.ReplayLimit)},
+		{"flags", orNone(strings.Join(p.Flags.Names(), " "))},
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func writeKeyValues(w io.Writer, rows [][2]string) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s:\t%s\n", r[0], r[1])
+	}
+	return tw.Flush()
+}
+
+// serviceColumns are the columns of a service list.
+var serviceColumns = []string{
+	"ID", "PID", "NAME", "UID", "INCARNATION", "RESTARTS", "FAULTS", "GIVEUPS",
+	"SIGNALS", "EXIT CODES", "MAX/WINDOW", "FLAGS", "AGE",
+}
+
+func serviceRow(s *libzl.Service, now time.Duration, haveNow bool) []string {
+	age := "-"
+	if haveNow {
+		age = Age(s.Registered, now)
+	}
+	return []string{
+		fmt.Sprint(s.ID),
+		fmt.Sprint(s.PID),
+		orDash(s.Name),
+		fmt.Sprint(s.UID),
+		fmt.Sprint(s.Incarnation),
+		fmt.Sprint(s.Restarts),
+		fmt.Sprint(s.Faults),
+		fmt.Sprint(s.GiveUps),
+		orDash(strings.Join(SignalNames(s.Policy.FaultSignals, true), ",")),
+		orDash(ExitCodes(s.Policy.FaultExitCodes)),
+		fmt.Sprintf("%d/%s", s.Policy.MaxRestarts, Duration(s.Policy.Window)),
+		orDash(strings.Join(s.Policy.Flags.Names(), ",")),
+		age,
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// WriteServices writes a table of services: with borders for a terminal,
+// as plain aligned rows otherwise.
+func WriteServices(w io.Writer, svcs []*libzl.Service, clock Clock, terminal bool) error {
+	now, haveNow := clock.now()
+	rows := make([][]string, 0, len(svcs))
+	for _, s := range svcs {
+		rows = append(rows, serviceRow(s, now, haveNow))
+	}
+	if !terminal {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, r := range append([][]string{serviceColumns}, rows...) {
+			fmt.Fprintln(tw, strings.Join(r, "\t"))
+		}
+		return tw.Flush()
+	}
+	t := tablewriter.NewTable(w,
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowAlignment(tw.AlignLeft),
+	)
+	t.Header(serviceColumns)
+	if err := t.Bulk(rows); err != nil {
+		return err
+	}
+	return t.Render()
+}

@@ -1,0 +1,256 @@
+package libzl
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/zl-dev/zl/libzl/internal/zlrnl"
+)
+
+// Operation names, as the kernel's spec names the commands; they appear in
+// Error.Op.
+const (
+	opRegister   = "register"
+	opUnregister = "unregister"
+	opGet        = "get"
+	opSetPolicy  = "set-policy"
+)
+
+// MaxNameLen is the longest service name the kernel accepts, in bytes.
+const MaxNameLen = zlrnl.ZLR_NAME_LEN - 1
+
+// ErrNotSupported is returned by Dial when the running kernel has no zlr
+// generic netlink family (it was built without the zlr patches or without
+// CONFIG_ZLR), or on an operating system other than Linux.
+//
+// errors.Is(ErrNotSupported, os.ErrNotExist) reports true.
+var ErrNotSupported error = notSupportedError{}
+
+type notSupportedError struct{}
+
+func (notSupportedError) Error() string {
+	return "zlr: not supported: the kernel has no zlr generic netlink family"
+}
+
+func (notSupportedError) Is(target error) bool { return target == os.ErrNotExist }
+
+// An Error is a request refused by the kernel, with the reason it gave, or
+// refused by the Client before sending because the kernel could not accept
+// it (for example a duration that is not a whole number of milliseconds).
+//
+// Use errors.Is to test it: os.ErrPermission matches EPERM and EACCES,
+// os.ErrNotExist matches ESRCH (no such process) and ENOENT (no such
+// service), and the errno values of golang.org/x/sys/unix match themselves.
+type Error struct {
+	// Op is the operation refused: "register", "unregister", "get" or
+	// "set-policy".
+	Op string
+
+	// Message is the kernel's explanation (its extended acknowledgement),
+	// such as "no process with pid 99999", or the Client's own for requests
+	// it refused. It may be empty.
+	Message string
+
+	// Err is the underlying error: for kernel refusals usually a
+	// *netlink.OpError wrapping a unix.Errno, for the Client's own
+	// refusals os.ErrInvalid.
+	Err error
+}
+
+// Error implements error. It returns the kernel's message when there is one,
+// as in "zlr register: no process with pid 99999".
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("zlr")
+	if e.Op != "" {
+		b.WriteString(" ")
+		b.WriteString(e.Op)
+	}
+	b.WriteString(": ")
+	switch {
+	case e.Message != "":
+		b.WriteString(e.Message)
+	case e.Err != nil:
+		b.WriteString(errText(e.Err))
+	default:
+		b.WriteString("unknown error")
+	}
+	return b.String()
+}
+
+// Unwrap returns Err, for errors.Is and errors.As.
+func (e *Error) Unwrap() error { return e.Err }
+
+// invalidf returns the Client's own refusal of a request for op.
+func invalidf(op, format string, args ...any) error {
+	return &Error{Op: op, Message: fmt.Sprintf(format, args...), Err: os.ErrInvalid}
+}
+
+// A Client talks to the kernel's zlr generic netlink family. Its methods may
+// be called from several goroutines at once, but not concurrently with
+// Close.
+type Client struct {
+	// The operating system-specific client.
+	c *client
+}
+
+// Dial opens a Client. It returns ErrNotSupported when the kernel has no
+// zlr family.
+func Dial() (*Client, error) {
+	c, err := newClient()
+	if err != nil {
+		return nil, err
+	}
+	return &Client{c: c}, nil
+}
+
+// Close releases the Client's netlink socket.
+func (c *Client) Close() error { return c.c.Close() }
+
+// A Registration describes a process to register as a service.
+type Registration struct {
+	// PID is the process to register, in the caller's PID namespace; 0
+	// means the calling process. Registering another user's process takes
+	// the right to ptrace it or CAP_SYS_ADMIN.
+	PID int
+
+	// Name is a label for people, at most MaxNameLen bytes; empty means
+	// the process's command name.
+	Name string
+
+	// Policy holds the policy settings that differ from the kernel's
+	// defaults; the fields left nil keep them.
+	Policy PolicyConfig
+}
+
+// A Selector chooses one service by its ID, by the PID of its process, or
+// by both (the kernel then checks they name the same service).
+type Selector struct {
+	ID  uint32
+	PID int
+}
+
+// ByID returns a Selector for the service with the given id.
+func ByID(id uint32) Selector { return Selector{ID: id} }
+
+// ByPID returns a Selector for the service whose process has the given pid.
+func ByPID(pid int) Selector { return Selector{PID: pid} }
+
+// String returns a description of s for messages, such as "service 3" or
+// "pid 1234".
+func (s Selector) String() string {
+	switch {
+	case s.ID != 0 && s.PID != 0:
+		return fmt.Sprintf("service %d (pid %d)", s.ID, s.PID)
+	case s.ID != 0:
+		return fmt.Sprintf("service %d", s.ID)
+	case s.PID != 0:
+		return fmt.Sprintf("pid %d", s.PID)
+	default:
+		return "no service"
+	}
+}
+
+// check refuses selectors that cannot be sent.
+func (s Selector) check(op string) error {
+	if s.ID == 0 && s.PID == 0 {
+		return invalidf(op, "a service must be chosen by id or pid")
+	}
+	return checkPID(op, s.PID)
+}
+
+func checkPID(op string, pid int) error {
+	if pid < 0 || uint64(pid) > math.MaxUint32 {
+		return invalidf(op, "pid %d out of range", pid)
+	}
+	return nil
+}
+
+// A Service is a process registered with zlr, as the kernel reports it.
+type Service struct {
+	// ID identifies the service while it is registered.
+	ID uint32
+
+	// PID is the service's process, in the caller's PID namespace.
+	PID int
+
+	// Name is the service's label.
+	Name string
+
+	// UID is the real user id of the process when it was registered, in the
+	// caller's user namespace.
+	UID uint32
+
+	// Policy is the service's complete restart policy.
+	Policy Policy
+
+	// Incarnation counts the restarts in place so far.
+	Incarnation uint32
+
+	// Faults counts the faults the kernel intercepted since registration.
+	Faults uint64
+
+	// Restarts counts the restarts completed since registration.
+	Restarts uint64
+
+	// GiveUps counts the faults let through because the policy forbade a
+	// restart.
+	GiveUps uint64
+
+	// Registered is the time of registration, as time since boot
+	// (CLOCK_BOOTTIME).
+	Registered time.Duration
+}
+
+// Register registers a process as a service and returns it with its
+// complete policy.
+func (c *Client) Register(r Registration) (*Service, error) {
+	if err := checkPID(opRegister, r.PID); err != nil {
+		return nil, err
+	}
+	if len(r.Name) > MaxNameLen {
+		return nil, invalidf(opRegister, "name %q is longer than %d bytes", r.Name, MaxNameLen)
+	}
+	if strings.IndexByte(r.Name, 0) >= 0 {
+		return nil, invalidf(opRegister, "name %q contains a NUL byte", r.Name)
+	}
+	if err := r.Policy.check(opRegister); err != nil {
+		return nil, err
+	}
+	return c.c.register(r)
+}
+
+// Unregister forgets a service; its process keeps running as an ordinary
+// one.
+func (c *Client) Unregister(sel Selector) error {
+	if err := sel.check(opUnregister); err != nil {
+		return err
+	}
+	return c.c.unregister(sel)
+}
+
+// Service returns the service sel chooses.
+func (c *Client) Service(sel Selector) (*Service, error) {
+	if err := sel.check(opGet); err != nil {
+		return nil, err
+	}
+	return c.c.service(sel)
+}
+
+// Services returns every service the caller may read, in the kernel's order.
+func (c *Client) Services() ([]*Service, error) { return c.c.services() }
+
+// SetPolicy changes the policy settings of the service sel chooses that are
+// set in p, and returns the service with its complete policy.
+func (c *Client) SetPolicy(sel Selector, p PolicyConfig) (*Service, error) {
+	if err := sel.check(opSetPolicy); err != nil {
+		return nil, err
+	}
+	if err := p.check(opSetPolicy); err != nil {
+		return nil, err
+	}
+	return c.c.setPolicy(sel, p)
+}

@@ -1,0 +1,19 @@
+// Package libzl drives the kernel's zero-loss restart (zlr) facility over
+// generic netlink.
+//
+// A process registered as a service with zlr is restarted in place by the
+// kernel when it takes a transient fault: it keeps its PID, its parent and
+// its I/O channels, and the input it had not yet answered can be replayed
+// to the new incarnation. A Policy says which faults count, how many restarts
+// are allowed within a sliding window and how the replay behaves.
+//
+// Open a Client with Dial, then Register, inspect (Service, Services),
+// change the policy (SetPolicy) and Unregister services. Services are chosen
+// with a Selector, by id, by pid or both.
+//
+// The kernel refuses bad requests with a message meant for people, such as
+// "no process with pid 99999"; it comes back as an *Error, whose Message
+// holds it, and which matches os.ErrPermission, os.ErrNotExist and the
+// errno values from golang.org/x/sys/unix with errors.Is. On a kernel without
+// zlr, and on systems other than Linux, Dial returns ErrNotSupported.
+package libzl

@@ -1,0 +1,121 @@
+package libzl_test
+
+import (
+	"errors"
+	"fmt"
+	"log"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/zl-dev/zl/libzl"
+)
+
+// Register the calling process, restarting it on SIGSEGV and SIGABRT and
+// when it exits with status 2 (a Go panic), at most 3 times a minute.
+func ExampleClient_Register() {
+	c, err := libzl.Dial()
+	if errors.Is(err, libzl.ErrNotSupported) {
+		log.Fatal("this kernel has no zlr support")
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+
+	maxRestarts := uint32(3)
+	window := time.Minute
+	svc, err := c.Register(libzl.Registration{
+		Name: "api",
+		Policy: libzl.PolicyConfig{
+			FaultSignals:   []syscall.Signal{syscall.SIGSEGV, syscall.SIGABRT},
+			FaultExitCodes: []uint8{2},
+			MaxRestarts:    &maxRestarts,
+			Window:         &window,
+		},
+	})
+	if err != nil {
+		// For example "zlr register: pid 42 is already registered as service 3".
+		log.Fatal(err)
+	}
+	fmt.Printf("registered as service %d (incarnation %d)\n", svc.ID, svc.Incarnation)
+}
+
+// Change only the backoff of the service with pid 1234; the rest of its
+// policy stays as it is.
+func ExampleClient_SetPolicy() {
+	c, err := libzl.Dial()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+
+	backoff := 100 * time.Millisecond
+	svc, err := c.SetPolicy(libzl.ByPID(1234), libzl.PolicyConfig{Backoff: &backoff})
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		log.Fatal("pid 1234 is not a registered service")
+	case errors.Is(err, os.ErrPermission):
+		log.Fatal("not allowed to change the policy of pid 1234")
+	case err != nil:
+		log.Fatal(err)
+	}
+	fmt.Println("backoff now", svc.Policy.Backoff)
+}
+
+// List the services with their restart counts.
+func ExampleClient_Services() {
+	c, err := libzl.Dial()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+
+	svcs, err := c.Services()
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, s := range svcs {
+		fmt.Printf("%d %s pid %d: %d restarts, %d faults, flags %s\n",
+			s.ID, s.Name, s.PID, s.Restarts, s.Faults, s.Policy.Flags)
+	}
+}
+
+// Look up a service by its id, and forget it.
+func ExampleClient_Unregister() {
+	c, err := libzl.Dial()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+
+	svc, err := c.Service(libzl.ByID(3))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := c.Unregister(libzl.ByID(svc.ID)); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// An Error carries the kernel's reason for a refusal.
+func ExampleError() {
+	err := error(&libzl.Error{Op: "register", Message: "no process with pid 99999"})
+
+	var zerr *libzl.Error
+	if errors.As(err, &zerr) {
+		fmt.Println(zerr.Message)
+	}
+	fmt.Println(err)
+	// Output:
+	// no process with pid 99999
+	// zlr register: no process with pid 99999
+}
+
+func ExamplePolicyFlags_String() {
+	fmt.Println(libzl.FlagReplay | libzl.FlagDedup)
+	fmt.Println(libzl.PolicyFlags(0))
+	// Output:
+	// replay|dedup
+	// none
+}

@@ -1,0 +1,72 @@
+// Package zlrnl holds the constants of the zlr generic netlink family, named
+// exactly as in the kernel's uapi header include/uapi/linux/zlr.h.
+//
+// The header is generated from Documentation/netlink/specs/zlr.yaml; the
+// conformance test in package libzl checks every constant here against the
+// header built from linux-patches/, and fails on any constant that is
+// missing on either side or has a different value.
+package zlrnl
+
+// Family identity and multicast groups.
+const (
+	ZLR_FAMILY_NAME    = "zlr"
+	ZLR_FAMILY_VERSION = 1
+
+	ZLR_MCGRP_MONITOR = "monitor"
+)
+
+// Limits the kernel enforces.
+const (
+	ZLR_NAME_LEN            = 32
+	ZLR_MAX_RESTARTS_LIMIT  = 1000000
+	ZLR_WINDOW_MS_LIMIT     = 86400000
+	ZLR_BACKOFF_MS_LIMIT    = 60000
+	ZLR_MIN_UPTIME_MS_LIMIT = 3600000
+	ZLR_REPLAY_LIMIT_MAX    = 1073741824
+)
+
+// enum zlr_policy_flags.
+const (
+	ZLR_POLICY_FLAGS_REPLAY = 1
+	ZLR_POLICY_FLAGS_DEDUP  = 2
+)
+
+// Attributes of the policy attribute set.
+const (
+	ZLR_A_POLICY_FAULT_SIGNALS    = 1
+	ZLR_A_POLICY_FAULT_EXIT_CODES = 2
+	ZLR_A_POLICY_MAX_RESTARTS     = 3
+	ZLR_A_POLICY_WINDOW_MS        = 4
+	ZLR_A_POLICY_BACKOFF_MS       = 5
+	ZLR_A_POLICY_MIN_UPTIME_MS    = 6
+	ZLR_A_POLICY_REPLAY_LIMIT     = 7
+	ZLR_A_POLICY_FLAGS            = 8
+
+	ZLR_A_POLICY_MAX = 8
+)
+
+// Attributes of the service attribute set.
+const (
+	ZLR_A_SERVICE_ID          = 1
+	ZLR_A_SERVICE_PID         = 2
+	ZLR_A_SERVICE_NAME        = 3
+	ZLR_A_SERVICE_UID         = 4
+	ZLR_A_SERVICE_POLICY      = 5
+	ZLR_A_SERVICE_INCARNATION = 6
+	ZLR_A_SERVICE_FAULTS      = 7
+	ZLR_A_SERVICE_RESTARTS    = 8
+	ZLR_A_SERVICE_GIVEUPS     = 9
+	ZLR_A_SERVICE_REG_TIME    = 10
+
+	ZLR_A_SERVICE_MAX = 10
+)
+
+// Commands.
+const (
+	ZLR_CMD_REGISTER   = 1
+	ZLR_CMD_UNREGISTER = 2
+	ZLR_CMD_GET        = 3
+	ZLR_CMD_SET_POLICY = 4
+
+	ZLR_CMD_MAX = 4
+)
