@@ -22,6 +22,9 @@ import (
 const nobody = 65534
 
 func TestMain(m *testing.M) {
+	if mode := os.Getenv(serviceEnv); mode != "" {
+		os.Exit(serviceMain(mode))
+	}
 	if os.Getenv("ZL_IN_VM") != "1" {
 		fmt.Fprintln(os.Stderr, "e2e: these tests need the zlr test kernel: run them with ci/vm-run -- ci/vm-suite")
 		os.Exit(1)

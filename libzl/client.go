@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/zl-dev/zl/libzl/internal/zlrnl"
@@ -203,10 +204,50 @@ type Service struct {
 	// Registered is the time of registration, as time since boot
 	// (CLOCK_BOOTTIME).
 	Registered time.Duration
+
+	// Exe is the executable the kernel restarts the service from, as the
+	// process named it to execve. The restart image (executable,
+	// arguments, environment and working directory) is taken at
+	// registration and again each time the service executes a new program.
+	// It is empty when the kernel does not report it.
+	Exe string
+
+	// LastFault is the last fault the kernel intercepted, or nil when there
+	// has been none since registration.
+	LastFault *Fault
+}
+
+// A Fault is a fault of a service that the kernel intercepted: a fault
+// signal or a fault exit status of its policy.
+type Fault struct {
+	// Signal is the fault signal, or 0 when the fault was an exit status.
+	Signal syscall.Signal
+
+	// ExitCode is the exit status, when Signal is 0.
+	ExitCode int
+
+	// Code is the signal's si_code, which says why it was sent, such as
+	// SEGV_MAPERR (1) for a SIGSEGV at an unmapped address, or SI_TKILL
+	// (-6) for a signal another thread sent.
+	Code int32
+
+	// Addr is the signal's si_addr: the address whose access faulted for
+	// SIGSEGV and SIGBUS, the faulting instruction for SIGILL and SIGFPE;
+	// for other signals it is usually 0.
+	Addr uint64
+
+	// IP is the process's instruction pointer at the fault.
+	IP uint64
+
+	// Time is when the fault happened, as time since boot (CLOCK_BOOTTIME).
+	Time time.Duration
 }
 
 // Register registers a process as a service and returns it with its
-// complete policy.
+// complete policy. The kernel restarts the service from its executable,
+// arguments, environment and working directory as they are at registration,
+// or after the service's next execve: a process can register itself and
+// then execute the program to serve.
 func (c *Client) Register(r Registration) (*Service, error) {
 	if err := checkPID(opRegister, r.PID); err != nil {
 		return nil, err

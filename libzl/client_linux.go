@@ -258,16 +258,13 @@ func parseService(b []byte) (*Service, error) {
 		case nl.ZLR_A_SERVICE_GIVEUPS:
 			ad.Do(decodeUint(&s.GiveUps))
 		case nl.ZLR_A_SERVICE_REG_TIME:
-			ad.Do(func(b []byte) error {
-				var ns uint64
-				if err := decodeUint(&ns)(b); err != nil {
-					return err
-				}
-				if ns > math.MaxInt64 {
-					return fmt.Errorf("registration time %d ns out of range", ns)
-				}
-				s.Registered = time.Duration(ns)
-				return nil
+			ad.Do(decodeTime("registration time", &s.Registered))
+		case nl.ZLR_A_SERVICE_EXE:
+			s.Exe = ad.String()
+		case nl.ZLR_A_SERVICE_LAST_FAULT:
+			s.LastFault = &Fault{}
+			ad.Nested(func(nad *netlink.AttributeDecoder) error {
+				return parseFault(nad, s.LastFault)
 			})
 		}
 	}
@@ -275,6 +272,27 @@ func parseService(b []byte) (*Service, error) {
 		return nil, fmt.Errorf("decode service: %w", err)
 	}
 	return &s, nil
+}
+
+// parseFault decodes the attributes of a nested fault into f.
+func parseFault(ad *netlink.AttributeDecoder, f *Fault) error {
+	for ad.Next() {
+		switch ad.Type() {
+		case nl.ZLR_A_FAULT_SIGNAL:
+			f.Signal = syscall.Signal(ad.Uint32())
+		case nl.ZLR_A_FAULT_EXIT_CODE:
+			f.ExitCode = int(ad.Uint32())
+		case nl.ZLR_A_FAULT_CODE:
+			f.Code = ad.Int32()
+		case nl.ZLR_A_FAULT_ADDR:
+			ad.Do(decodeUint(&f.Addr))
+		case nl.ZLR_A_FAULT_IP:
+			ad.Do(decodeUint(&f.IP))
+		case nl.ZLR_A_FAULT_TIME:
+			ad.Do(decodeTime("fault time", &f.Time))
+		}
+	}
+	return ad.Err()
 }
 
 // parsePolicy decodes the attributes of a nested policy into p.
@@ -323,6 +341,22 @@ func decodeUint(v *uint64) func(b []byte) error {
 		default:
 			return fmt.Errorf("unsigned integer attribute of %d bytes, want 4 or 8", len(b))
 		}
+		return nil
+	}
+}
+
+// decodeTime returns a function that decodes an NLA_UINT attribute holding
+// ns of CLOCK_BOOTTIME, the time called what, into d.
+func decodeTime(what string, d *time.Duration) func(b []byte) error {
+	return func(b []byte) error {
+		var ns uint64
+		if err := decodeUint(&ns)(b); err != nil {
+			return err
+		}
+		if ns > math.MaxInt64 {
+			return fmt.Errorf("%s %d ns out of range", what, ns)
+		}
+		*d = time.Duration(ns)
 		return nil
 	}
 }

@@ -44,6 +44,15 @@ var webAttrs = cat(
 	nla(nl.ZLR_A_SERVICE_RESTARTS, u64(2)),
 	nla(nl.ZLR_A_SERVICE_GIVEUPS, u64(1<<40)),
 	nla(nl.ZLR_A_SERVICE_REG_TIME, u64(uint64(90*time.Second))),
+	nla(nl.ZLR_A_SERVICE_EXE, str("/usr/bin/web")),
+	nest(nl.ZLR_A_SERVICE_LAST_FAULT,
+		nla(nl.ZLR_A_FAULT_SIGNAL, u32(uint32(syscall.SIGSEGV))),
+		nla(nl.ZLR_A_FAULT_EXIT_CODE, u32(0)),
+		nla(nl.ZLR_A_FAULT_CODE, u32(1)),
+		nla(nl.ZLR_A_FAULT_ADDR, u32(0)),
+		nla(nl.ZLR_A_FAULT_IP, u64(0x7f12_3456_7890)),
+		nla(nl.ZLR_A_FAULT_TIME, u64(uint64(95*time.Second))),
+	),
 )
 
 // web is webAttrs decoded.
@@ -68,6 +77,13 @@ var web = &Service{
 	Restarts:    2,
 	GiveUps:     1 << 40,
 	Registered:  90 * time.Second,
+	Exe:         "/usr/bin/web",
+	LastFault: &Fault{
+		Signal: syscall.SIGSEGV,
+		Code:   1,
+		IP:     0x7f12_3456_7890,
+		Time:   95 * time.Second,
+	},
 }
 
 // dbAttrs is a second, minimal service message.
@@ -559,6 +575,54 @@ func TestParseService(t *testing.T) {
 			want: &Service{Name: "db"},
 		},
 		{
+			name: "fault exit status",
+			data: cat(
+				nla(nl.ZLR_A_SERVICE_EXE, str("./api")),
+				nest(nl.ZLR_A_SERVICE_LAST_FAULT,
+					nla(nl.ZLR_A_FAULT_SIGNAL, u32(0)),
+					nla(nl.ZLR_A_FAULT_EXIT_CODE, u32(2)),
+					nla(nl.ZLR_A_FAULT_CODE, u32(0)),
+					nla(nl.ZLR_A_FAULT_ADDR, u32(0)),
+					nla(nl.ZLR_A_FAULT_IP, u32(0x401136)),
+					nla(nl.ZLR_A_FAULT_TIME, u32(4000000000)),
+				),
+			),
+			want: &Service{
+				Exe:       "./api",
+				LastFault: &Fault{ExitCode: 2, IP: 0x401136, Time: 4 * time.Second},
+			},
+		},
+		{
+			name: "fault uints of 8 bytes, negative code",
+			data: cat(nest(nl.ZLR_A_SERVICE_LAST_FAULT,
+				nla(nl.ZLR_A_FAULT_SIGNAL, u32(uint32(syscall.SIGABRT))),
+				nla(nl.ZLR_A_FAULT_CODE, u32(0xfffffffa)),
+				nla(nl.ZLR_A_FAULT_ADDR, u64(1<<63)),
+				nla(nl.ZLR_A_FAULT_IP, u64(0xffff_ffff_ffff_fff0)),
+				nla(nl.ZLR_A_FAULT_TIME, u64(1<<40)),
+			)),
+			want: &Service{LastFault: &Fault{
+				Signal: syscall.SIGABRT,
+				Code:   -6,
+				Addr:   1 << 63,
+				IP:     0xffff_ffff_ffff_fff0,
+				Time:   1 << 40,
+			}},
+		},
+		{
+			name: "empty fault, unknown fault attributes ignored",
+			data: cat(nest(nl.ZLR_A_SERVICE_LAST_FAULT,
+				nla(nl.ZLR_A_FAULT_MAX+1, u64(7)),
+				nla(0, []byte{}),
+			)),
+			want: &Service{LastFault: &Fault{}},
+		},
+		{
+			name: "empty exe",
+			data: cat(nla(nl.ZLR_A_SERVICE_EXE, str(""))),
+			want: &Service{},
+		},
+		{
 			name:    "uint of 2 bytes",
 			data:    cat(nla(nl.ZLR_A_SERVICE_GIVEUPS, []byte{1, 0})),
 			wantErr: "decode service: unsigned integer attribute of 2 bytes, want 4 or 8",
@@ -577,6 +641,46 @@ func TestParseService(t *testing.T) {
 			name:    "registration time beyond int64",
 			data:    cat(nla(nl.ZLR_A_SERVICE_REG_TIME, u64(1<<63))),
 			wantErr: "decode service: registration time 9223372036854775808 ns out of range",
+		},
+		{
+			name:    "fault address of 2 bytes",
+			data:    cat(nest(nl.ZLR_A_SERVICE_LAST_FAULT, nla(nl.ZLR_A_FAULT_ADDR, []byte{1, 0}))),
+			wantErr: "decode service: unsigned integer attribute of 2 bytes, want 4 or 8",
+		},
+		{
+			name:    "fault ip of 16 bytes",
+			data:    cat(nest(nl.ZLR_A_SERVICE_LAST_FAULT, nla(nl.ZLR_A_FAULT_IP, u64(1), u64(2)))),
+			wantErr: "decode service: unsigned integer attribute of 16 bytes, want 4 or 8",
+		},
+		{
+			name:    "fault time of 3 bytes",
+			data:    cat(nest(nl.ZLR_A_SERVICE_LAST_FAULT, nla(nl.ZLR_A_FAULT_TIME, []byte{1, 2, 3}))),
+			wantErr: "decode service: unsigned integer attribute of 3 bytes, want 4 or 8",
+		},
+		{
+			name:    "fault time beyond int64",
+			data:    cat(nest(nl.ZLR_A_SERVICE_LAST_FAULT, nla(nl.ZLR_A_FAULT_TIME, u64(1<<63)))),
+			wantErr: "decode service: fault time 9223372036854775808 ns out of range",
+		},
+		{
+			name:    "short fault signal",
+			data:    cat(nest(nl.ZLR_A_SERVICE_LAST_FAULT, nla(nl.ZLR_A_FAULT_SIGNAL, []byte{11}))),
+			wantErr: "decode service: netlink: attribute 1 is not a uint32; length: 1",
+		},
+		{
+			name:    "long fault exit code",
+			data:    cat(nest(nl.ZLR_A_SERVICE_LAST_FAULT, nla(nl.ZLR_A_FAULT_EXIT_CODE, u64(2)))),
+			wantErr: "decode service: netlink: attribute 2 is not a uint32; length: 8",
+		},
+		{
+			name:    "short fault code",
+			data:    cat(nest(nl.ZLR_A_SERVICE_LAST_FAULT, nla(nl.ZLR_A_FAULT_CODE, []byte{1, 0}))),
+			wantErr: "decode service: netlink: attribute 3 is not a int32; length: 2",
+		},
+		{
+			name:    "truncated fault",
+			data:    nest(nl.ZLR_A_SERVICE_LAST_FAULT, []byte{12, 0, 6, 0, 1}),
+			wantErr: "decode service:",
 		},
 		{
 			name:    "truncated attribute",
@@ -615,6 +719,7 @@ func FuzzParseService(f *testing.F) {
 	f.Add(webAttrs)
 	f.Add(dbAttrs)
 	f.Add([]byte{8, 0, 1, 0, 1})
+	f.Add(nest(nl.ZLR_A_SERVICE_LAST_FAULT, nla(nl.ZLR_A_FAULT_TIME, u64(1<<63))))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = parseService(b)
 	})

@@ -9,7 +9,11 @@
 //
 // Open a Client with Dial, then Register, inspect (Service, Services),
 // change the policy (SetPolicy) and Unregister services. Services are chosen
-// with a Selector, by id, by pid or both.
+// with a Selector, by id, by pid or both. A Service reports the executable
+// it is restarted from and its last Fault.
+//
+// A service restarted in place finds its incarnation in its environment:
+// Incarnation and Restarted read it, without a Client or kernel support.
 //
 // The kernel refuses bad requests with a message meant for people, such as
 // "no process with pid 99999"; it comes back as an *Error, whose Message

@@ -119,3 +119,25 @@ func ExamplePolicyFlags_String() {
 	// replay|dedup
 	// none
 }
+
+// A service tells whether the kernel restarted it in place after a fault,
+// and which restart it is, from its environment; no Client is needed.
+func ExampleRestarted() {
+	if libzl.Restarted() {
+		log.Printf("restarted in place after a fault (incarnation %d): recovering", libzl.Incarnation())
+		// For example, skip the one-time setup the original process did,
+		// or report the restart to monitoring.
+		return
+	}
+	log.Print("first start")
+}
+
+// The incarnation comes from ZL_INCARNATION, which the kernel sets in the
+// environment of each restart: 1 for the first.
+func ExampleIncarnation() {
+	os.Setenv(libzl.IncarnationEnv, "3")
+	defer os.Unsetenv(libzl.IncarnationEnv)
+
+	fmt.Println(libzl.Incarnation(), libzl.Restarted())
+	// Output: 3 true
+}

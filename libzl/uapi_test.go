@@ -24,6 +24,15 @@ const (
 	zlrnlDir    = "internal/zlrnl"
 )
 
+// uapiHeaderEnv names a header file to check against instead of the
+// series, such as a kernel tree's header while the series has not caught up
+// with it yet:
+//
+//	ZL_UAPI_HEADER=$PWD/build/linux/include/uapi/linux/zlr.h go test ./libzl -run UAPI
+//
+// A relative path is relative to the libzl directory, where tests run.
+const uapiHeaderEnv = "ZL_UAPI_HEADER"
+
 // goConstants maps each constant of the uapi header to the Go constant that
 // mirrors it.
 var goConstants = map[string]any{
@@ -51,6 +60,14 @@ var goConstants = map[string]any{
 	"ZLR_A_POLICY_FLAGS":            nl.ZLR_A_POLICY_FLAGS,
 	"ZLR_A_POLICY_MAX":              nl.ZLR_A_POLICY_MAX,
 
+	"ZLR_A_FAULT_SIGNAL":    nl.ZLR_A_FAULT_SIGNAL,
+	"ZLR_A_FAULT_EXIT_CODE": nl.ZLR_A_FAULT_EXIT_CODE,
+	"ZLR_A_FAULT_CODE":      nl.ZLR_A_FAULT_CODE,
+	"ZLR_A_FAULT_ADDR":      nl.ZLR_A_FAULT_ADDR,
+	"ZLR_A_FAULT_IP":        nl.ZLR_A_FAULT_IP,
+	"ZLR_A_FAULT_TIME":      nl.ZLR_A_FAULT_TIME,
+	"ZLR_A_FAULT_MAX":       nl.ZLR_A_FAULT_MAX,
+
 	"ZLR_A_SERVICE_ID":          nl.ZLR_A_SERVICE_ID,
 	"ZLR_A_SERVICE_PID":         nl.ZLR_A_SERVICE_PID,
 	"ZLR_A_SERVICE_NAME":        nl.ZLR_A_SERVICE_NAME,
@@ -61,6 +78,8 @@ var goConstants = map[string]any{
 	"ZLR_A_SERVICE_RESTARTS":    nl.ZLR_A_SERVICE_RESTARTS,
 	"ZLR_A_SERVICE_GIVEUPS":     nl.ZLR_A_SERVICE_GIVEUPS,
 	"ZLR_A_SERVICE_REG_TIME":    nl.ZLR_A_SERVICE_REG_TIME,
+	"ZLR_A_SERVICE_EXE":         nl.ZLR_A_SERVICE_EXE,
+	"ZLR_A_SERVICE_LAST_FAULT":  nl.ZLR_A_SERVICE_LAST_FAULT,
 	"ZLR_A_SERVICE_MAX":         nl.ZLR_A_SERVICE_MAX,
 
 	"ZLR_CMD_REGISTER":   nl.ZLR_CMD_REGISTER,
@@ -71,7 +90,8 @@ var goConstants = map[string]any{
 }
 
 // TestUAPIHeader checks the Go constants against the uapi header of the
-// kernel patch series, in both directions.
+// kernel patch series, in both directions; $ZL_UAPI_HEADER, if set, names
+// another header to check against. A mismatch fails the test.
 func TestUAPIHeader(t *testing.T) {
 	src, from := readUAPIHeader(t)
 	t.Logf("header from %s", from)
@@ -112,10 +132,18 @@ func TestUAPIHeader(t *testing.T) {
 	}
 }
 
-// readUAPIHeader returns the header built from the patch series, or, while
-// the series is not there, from the kernel tree in build/.
+// readUAPIHeader returns the header $ZL_UAPI_HEADER names if it is set;
+// otherwise the header built from the patch series, or, while the series
+// is not there, the one of the kernel tree in build/.
 func readUAPIHeader(t *testing.T) ([]byte, string) {
 	t.Helper()
+	if path := os.Getenv(uapiHeaderEnv); path != "" {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%s: %v", uapiHeaderEnv, err)
+		}
+		return src, path + " (from $" + uapiHeaderEnv + ")"
+	}
 	series := filepath.Join(patchDir, "series")
 	if _, err := os.Stat(series); err == nil {
 		src, err := seriesFile(patchDir, uapiHeader)

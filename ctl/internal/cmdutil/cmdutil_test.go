@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -138,6 +139,43 @@ func TestPolicyChangeResolve(t *testing.T) {
 				t.Errorf("flags (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestRegistration(t *testing.T) {
+	tests := []struct {
+		name   string
+		pid    int
+		svc    string
+		change PolicyChange
+		want   libzl.Registration
+	}{
+		{name: "self, kernel defaults", want: libzl.Registration{}},
+		{
+			name: "switch applied to the default flags", pid: 42, svc: "api",
+			change: PolicyChange{Config: libzl.PolicyConfig{MaxRestarts: ptr[uint32](3)}, Dedup: ptr(false)},
+			want: libzl.Registration{PID: 42, Name: "api", Policy: libzl.PolicyConfig{
+				MaxRestarts: ptr[uint32](3),
+				Flags:       ptr(libzl.FlagReplay),
+			}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, Registration(tt.pid, tt.svc, tt.change)); diff != "" {
+				t.Errorf("registration (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestCheckName(t *testing.T) {
+	if err := CheckName(strings.Repeat("n", 31)); err != nil {
+		t.Errorf("CheckName(31 bytes) = %v", err)
+	}
+	err := CheckName(strings.Repeat("é", 16))
+	if err == nil || err.Error() != "invalid --name: at most 31 bytes, got 32" || ExitCode(err) != ExitUsage {
+		t.Errorf("CheckName(32 bytes) = %v, want a usage error", err)
 	}
 }
 

@@ -5,6 +5,7 @@ package cmdutil
 
 import (
 	"io"
+	"syscall"
 	"time"
 
 	"github.com/zl-dev/zl/ctl/internal/output"
@@ -47,6 +48,11 @@ type Factory struct {
 	// long ago services were registered.
 	Uptime func() (time.Duration, error)
 
+	// Exec replaces zlctl with a program, as syscall.Exec does: argv0 is
+	// the executable, argv the arguments starting with the program's name,
+	// envv the environment. It returns only when it fails.
+	Exec func(argv0 string, argv, envv []string) error
+
 	// Output is the format the global -o flag chose.
 	Output output.Format
 }
@@ -64,6 +70,7 @@ func New() *Factory {
 			return c, nil
 		},
 		Uptime: uptime,
+		Exec:   syscall.Exec,
 		Output: output.Table,
 	}
 }

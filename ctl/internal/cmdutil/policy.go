@@ -26,6 +26,25 @@ func (c PolicyChange) IsEmpty() bool {
 // DefaultFlags are the policy flags the kernel gives a new service.
 const DefaultFlags = libzl.FlagReplay | libzl.FlagDedup
 
+// Registration returns the registration of the process pid (0: the calling
+// process) as the service name (empty: the kernel's default), with the
+// policy change applied to the kernel's defaults.
+func Registration(pid int, name string, policy PolicyChange) libzl.Registration {
+	return libzl.Registration{
+		PID:    pid,
+		Name:   name,
+		Policy: policy.Resolve(DefaultFlags),
+	}
+}
+
+// CheckName refuses a --name the kernel would not take.
+func CheckName(name string) error {
+	if len(name) > libzl.MaxNameLen {
+		return FlagErrorf("invalid --name: at most %d bytes, got %d", libzl.MaxNameLen, len(name))
+	}
+	return nil
+}
+
 // NeedsBase reports whether the change switches only one of replay and
 // dedup: the kernel sets the flags as a whole, so the other must be known.
 func (c PolicyChange) NeedsBase() bool { return (c.Replay == nil) != (c.Dedup == nil) }

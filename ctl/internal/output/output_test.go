@@ -3,6 +3,7 @@ package output
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"syscall"
 	"testing"
 	"time"
@@ -80,12 +81,14 @@ func TestJSONFieldSet(t *testing.T) {
 		"id":            0.0,
 		"pid":           0.0,
 		"name":          "",
+		"exe":           "",
 		"uid":           0.0,
 		"incarnation":   0.0,
 		"faults":        0.0,
 		"restarts":      0.0,
 		"giveups":       0.0,
 		"registered_ns": 0.0,
+		"last_fault":    nil,
 		"policy": map[string]any{
 			"fault_signals":    []any{},
 			"fault_exit_codes": []any{},
@@ -99,6 +102,117 @@ func TestJSONFieldSet(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("JSON of an empty service (-want +got):\n%s", diff)
+	}
+}
+
+// TestFaultJSONFieldSet pins the JSON form of a last fault.
+func TestFaultJSONFieldSet(t *testing.T) {
+	tests := []struct {
+		name  string
+		fault libzl.Fault
+		want  map[string]any
+	}{
+		{
+			name:  "signal",
+			fault: libzl.Fault{Signal: syscall.SIGSEGV, Code: 1, Addr: 0x10, IP: 0x401136, Time: 95 * time.Second},
+			want: map[string]any{
+				"signal": "SIGSEGV", "exit_code": 0.0, "code": 1.0,
+				"addr": 16.0, "ip": 4198710.0, "time_ns": 95e9,
+			},
+		},
+		{
+			name:  "exit status",
+			fault: libzl.Fault{ExitCode: 2, Time: time.Second},
+			want: map[string]any{
+				"signal": "", "exit_code": 2.0, "code": 0.0,
+				"addr": 0.0, "ip": 0.0, "time_ns": 1e9,
+			},
+		},
+		{
+			name:  "signal without a name, negative code",
+			fault: libzl.Fault{Signal: 40, Code: -6},
+			want: map[string]any{
+				"signal": "40", "exit_code": 0.0, "code": -6.0,
+				"addr": 0.0, "ip": 0.0, "time_ns": 0.0,
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := WriteJSON(&b, NewServiceJSON(&libzl.Service{LastFault: &tt.fault})); err != nil {
+				t.Fatal(err)
+			}
+			var got struct {
+				LastFault map[string]any `json:"last_fault"`
+			}
+			if err := json.Unmarshal(b.Bytes(), &got); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got.LastFault); diff != "" {
+				t.Errorf("JSON of the last fault (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestFaultJSONLargeAddress checks that addresses beyond 2^53 are written
+// exactly.
+func TestFaultJSONLargeAddress(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteJSON(&b, NewFaultJSON(&libzl.Fault{Signal: syscall.SIGBUS, Addr: 1<<64 - 1})); err != nil {
+		t.Fatal(err)
+	}
+	if want := `"addr": 18446744073709551615,`; !bytes.Contains(b.Bytes(), []byte(want)) {
+		t.Errorf("JSON lacks %s:\n%s", want, b.String())
+	}
+}
+
+func TestFault(t *testing.T) {
+	now := func() (time.Duration, error) { return 100 * time.Second, nil }
+	tests := []struct {
+		name  string
+		fault *libzl.Fault
+		clock Clock
+		want  string
+	}{
+		{name: "none", want: "none"},
+		{
+			name:  "segv",
+			fault: &libzl.Fault{Signal: syscall.SIGSEGV, Code: 1, IP: 0x401136, Time: 97 * time.Second},
+			clock: now,
+			want:  "SIGSEGV (code 1) at 0x0, ip 0x401136, 3s ago",
+		},
+		{
+			name:  "bus without a clock",
+			fault: &libzl.Fault{Signal: syscall.SIGBUS, Code: 2, Addr: 0x7f0000001000, IP: 0x401136, Time: 97500 * time.Millisecond},
+			want:  "SIGBUS (code 2) at 0x7f0000001000, ip 0x401136, 1m37s after boot",
+		},
+		{
+			name:  "abort has no address",
+			fault: &libzl.Fault{Signal: syscall.SIGABRT, Code: -6, Addr: 0x1234, IP: 0x7f5e2a1b9e2c, Time: 40 * time.Second},
+			clock: now,
+			want:  "SIGABRT (code -6), ip 0x7f5e2a1b9e2c, 1m ago",
+		},
+		{
+			name:  "exit status",
+			fault: &libzl.Fault{ExitCode: 2, IP: 0x401136, Time: 99 * time.Second},
+			clock: now,
+			want:  "exit status 2, 1s ago",
+		},
+		{
+			name:  "failing clock",
+			fault: &libzl.Fault{ExitCode: 70},
+			clock: func() (time.Duration, error) { return 0, errors.New("no clock") },
+			want:  "exit status 70, 0s after boot",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Fault(tt.fault, tt.clock); got != tt.want {
+				t.Errorf("Fault() = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
 
@@ -136,12 +250,14 @@ func TestWriteServiceWithoutClock(t *testing.T) {
 	want := `id:               1
 pid:              0
 name:             -
+exe:              -
 uid:              0
 incarnation:      0
 restarts:         0
 faults:           0
 giveups:          0
 registered:       1m1s after boot
+last fault:       none
 fault signals:    none
 fault exit codes: none
 max restarts:     0

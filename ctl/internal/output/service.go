@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -19,13 +20,25 @@ type ServiceJSON struct {
 	ID           uint32     `json:"id"`
 	PID          int        `json:"pid"`
 	Name         string     `json:"name"`
+	Exe          string     `json:"exe"`
 	UID          uint32     `json:"uid"`
 	Incarnation  uint32     `json:"incarnation"`
 	Faults       uint64     `json:"faults"`
 	Restarts     uint64     `json:"restarts"`
 	GiveUps      uint64     `json:"giveups"`
 	RegisteredNS int64      `json:"registered_ns"`
+	LastFault    *FaultJSON `json:"last_fault"` // null until a fault
 	Policy       PolicyJSON `json:"policy"`
+}
+
+// FaultJSON is the pinned JSON form of a fault.
+type FaultJSON struct {
+	Signal   string `json:"signal"` // "SIGSEGV", or "" for an exit status
+	ExitCode int    `json:"exit_code"`
+	Code     int32  `json:"code"`
+	Addr     uint64 `json:"addr"`
+	IP       uint64 `json:"ip"`
+	TimeNS   int64  `json:"time_ns"`
 }
 
 // PolicyJSON is the pinned JSON form of a policy. Lists are never null.
@@ -46,13 +59,34 @@ func NewServiceJSON(s *libzl.Service) ServiceJSON {
 		ID:           s.ID,
 		PID:          s.PID,
 		Name:         s.Name,
+		Exe:          s.Exe,
 		UID:          s.UID,
 		Incarnation:  s.Incarnation,
 		Faults:       s.Faults,
 		Restarts:     s.Restarts,
 		GiveUps:      s.GiveUps,
 		RegisteredNS: s.Registered.Nanoseconds(),
+		LastFault:    NewFaultJSON(s.LastFault),
 		Policy:       NewPolicyJSON(s.Policy),
+	}
+}
+
+// NewFaultJSON returns the JSON form of f, nil when f is.
+func NewFaultJSON(f *libzl.Fault) *FaultJSON {
+	if f == nil {
+		return nil
+	}
+	var sig string
+	if f.Signal != 0 {
+		sig = SignalName(f.Signal, false)
+	}
+	return &FaultJSON{
+		Signal:   sig,
+		ExitCode: f.ExitCode,
+		Code:     f.Code,
+		Addr:     f.Addr,
+		IP:       f.IP,
+		TimeNS:   f.Time.Nanoseconds(),
 	}
 }
 
@@ -103,14 +137,53 @@ func WriteService(w io.Writer, s *libzl.Service, clock Clock) error {
 		{"id", fmt.Sprint(s.ID)},
 		{"pid", fmt.Sprint(s.PID)},
 		{"name", orDash(s.Name)},
+		{"exe", orDash(s.Exe)},
 		{"uid", fmt.Sprint(s.UID)},
 		{"incarnation", fmt.Sprint(s.Incarnation)},
 		{"restarts", fmt.Sprint(s.Restarts)},
 		{"faults", fmt.Sprint(s.Faults)},
 		{"giveups", fmt.Sprint(s.GiveUps)},
 		{"registered", registered},
+		{"last fault", Fault(s.LastFault, clock)},
 	}
 	return writeKeyValues(w, append(rows, policyRows(s.Policy)...))
+}
+
+// Fault describes f for people, with how long ago it happened when clock
+// gives the time (otherwise when, after boot): "SIGSEGV (code 1) at 0x0,
+// ip 0x401136, 3s ago", "exit status 2, 1m ago", or "none" when f is nil.
+// The address appears only for the signals that report one.
+func Fault(f *libzl.Fault, clock Clock) string {
+	if f == nil {
+		return "none"
+	}
+	var b strings.Builder
+	if f.Signal == 0 {
+		fmt.Fprintf(&b, "exit status %d", f.ExitCode)
+	} else {
+		fmt.Fprintf(&b, "%s (code %d)", SignalName(f.Signal, false), f.Code)
+		if hasFaultAddr(f.Signal) {
+			fmt.Fprintf(&b, " at %#x", f.Addr)
+		}
+		fmt.Fprintf(&b, ", ip %#x", f.IP)
+	}
+	if now, ok := clock.now(); ok {
+		fmt.Fprintf(&b, ", %s ago", Age(f.Time, now))
+	} else {
+		fmt.Fprintf(&b, ", %s after boot", Duration(f.Time.Truncate(time.Second)))
+	}
+	return b.String()
+}
+
+// hasFaultAddr reports whether sig reports the address of the fault in
+// si_addr (see sigaction(2)).
+func hasFaultAddr(sig syscall.Signal) bool {
+	switch sig {
+	case syscall.SIGILL, syscall.SIGFPE, syscall.SIGSEGV, syscall.SIGBUS, syscall.SIGTRAP:
+		return true
+	default:
+		return false
+	}
 }
 
 // WritePolicy writes p as "key: value" lines.

@@ -18,7 +18,7 @@ const (
 // Limits the kernel enforces.
 const (
 	ZLR_NAME_LEN            = 32
-	ZLR_MAX_RESTARTS_LIMIT  = 1000000
+	ZLR_MAX_RESTARTS_LIMIT  = 10000
 	ZLR_WINDOW_MS_LIMIT     = 86400000
 	ZLR_BACKOFF_MS_LIMIT    = 60000
 	ZLR_MIN_UPTIME_MS_LIMIT = 3600000
@@ -45,6 +45,18 @@ const (
 	ZLR_A_POLICY_MAX = 8
 )
 
+// Attributes of the fault attribute set.
+const (
+	ZLR_A_FAULT_SIGNAL    = 1
+	ZLR_A_FAULT_EXIT_CODE = 2
+	ZLR_A_FAULT_CODE      = 3
+	ZLR_A_FAULT_ADDR      = 4
+	ZLR_A_FAULT_IP        = 5
+	ZLR_A_FAULT_TIME      = 6
+
+	ZLR_A_FAULT_MAX = 6
+)
+
 // Attributes of the service attribute set.
 const (
 	ZLR_A_SERVICE_ID          = 1
@@ -57,8 +69,10 @@ const (
 	ZLR_A_SERVICE_RESTARTS    = 8
 	ZLR_A_SERVICE_GIVEUPS     = 9
 	ZLR_A_SERVICE_REG_TIME    = 10
+	ZLR_A_SERVICE_EXE         = 11
+	ZLR_A_SERVICE_LAST_FAULT  = 12
 
-	ZLR_A_SERVICE_MAX = 10
+	ZLR_A_SERVICE_MAX = 12
 )
 
 // Commands.

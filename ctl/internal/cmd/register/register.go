@@ -6,7 +6,6 @@ import (
 
 	"github.com/zl-dev/zl/ctl/internal/cmdutil"
 	"github.com/zl-dev/zl/ctl/internal/output"
-	"github.com/zl-dev/zl/libzl"
 )
 
 // Options are the inputs of "zlctl register".
@@ -46,8 +45,8 @@ func NewCmdRegister(f *cmdutil.Factory, runF func(*Options) error) *cobra.Comman
 			if err := cmdutil.CheckPID(opts.PID); err != nil {
 				return err
 			}
-			if len(opts.Name) > libzl.MaxNameLen {
-				return cmdutil.FlagErrorf("invalid --name: at most %d bytes, got %d", libzl.MaxNameLen, len(opts.Name))
+			if err := cmdutil.CheckName(opts.Name); err != nil {
+				return err
 			}
 			opts.Policy = policy.Change(cmd)
 			if runF != nil {
@@ -69,11 +68,7 @@ func run(opts *Options) error {
 	}
 	defer c.Close()
 
-	svc, err := c.Register(libzl.Registration{
-		PID:    opts.PID,
-		Name:   opts.Name,
-		Policy: opts.Policy.Resolve(cmdutil.DefaultFlags),
-	})
+	svc, err := c.Register(cmdutil.Registration(opts.PID, opts.Name, opts.Policy))
 	if err != nil {
 		return err
 	}

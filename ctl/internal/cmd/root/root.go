@@ -11,6 +11,7 @@ import (
 	"github.com/zl-dev/zl/ctl/internal/cmd/list"
 	"github.com/zl-dev/zl/ctl/internal/cmd/policy"
 	"github.com/zl-dev/zl/ctl/internal/cmd/register"
+	"github.com/zl-dev/zl/ctl/internal/cmd/run"
 	"github.com/zl-dev/zl/ctl/internal/cmd/show"
 	"github.com/zl-dev/zl/ctl/internal/cmd/unregister"
 	"github.com/zl-dev/zl/ctl/internal/cmdutil"
@@ -26,7 +27,8 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 			"a registered service that takes a transient fault is restarted in place,\n" +
 			"keeping its PID, its parent and its open files, and the input it had\n" +
 			"not answered yet is replayed to it.",
-		Example: "  zlctl register --pid 1234 --name api --max-restarts 3 --window 30s\n" +
+		Example: "  zlctl run --name api --max-restarts 3 --window 30s -- ./api-server\n" +
+			"  zlctl register --pid 1234 --name api --max-restarts 3 --window 30s\n" +
 			"  zlctl list\n" +
 			"  zlctl policy set --pid 1234 --fault-exit-codes 2\n" +
 			"  zlctl unregister --pid 1234",
@@ -46,6 +48,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 
 	cmd.AddCommand(
 		register.NewCmdRegister(f, nil),
+		run.NewCmdRun(f, nil),
 		unregister.NewCmdUnregister(f, nil),
 		list.NewCmdList(f, nil),
 		show.NewCmdShow(f, nil),

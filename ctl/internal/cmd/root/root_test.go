@@ -3,12 +3,15 @@ package root
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"golang.org/x/sys/unix"
 
 	"github.com/zl-dev/zl/ctl/internal/cmdutil/cmdtest"
@@ -23,6 +26,11 @@ func web() *libzl.Service {
 		ID: 3, PID: 1234, Name: "web", UID: 1000,
 		Incarnation: 2, Faults: 3, Restarts: 2, GiveUps: 1,
 		Registered: 90 * time.Second,
+		Exe:        "/usr/bin/web",
+		LastFault: &libzl.Fault{
+			Signal: syscall.SIGSEGV, Code: 1, IP: 0x401136,
+			Time: cmdtest.Uptime - 3*time.Second,
+		},
 		Policy: libzl.Policy{
 			FaultSignals: []syscall.Signal{
 				syscall.SIGILL, syscall.SIGABRT, syscall.SIGBUS, syscall.SIGFPE, syscall.SIGSEGV, syscall.SIGSYS,
@@ -48,12 +56,14 @@ func db() *libzl.Service {
 const webShow = `id:               3
 pid:              1234
 name:             web
+exe:              /usr/bin/web
 uid:              1000
 incarnation:      2
 restarts:         2
 faults:           3
 giveups:          1
 registered:       1h58m ago (1m30s after boot)
+last fault:       SIGSEGV (code 1) at 0x0, ip 0x401136, 3s ago
 fault signals:    SIGILL SIGABRT SIGBUS SIGFPE SIGSEGV SIGSYS
 fault exit codes: 2 70
 max restarts:     5
@@ -92,12 +102,21 @@ const webJSON = `{
   "id": 3,
   "pid": 1234,
   "name": "web",
+  "exe": "/usr/bin/web",
   "uid": 1000,
   "incarnation": 2,
   "faults": 3,
   "restarts": 2,
   "giveups": 1,
   "registered_ns": 90000000000,
+  "last_fault": {
+    "signal": "SIGSEGV",
+    "exit_code": 0,
+    "code": 1,
+    "addr": 0,
+    "ip": 4198710,
+    "time_ns": 7197000000000
+  },
   "policy": ` + webPolicyJSON + `
 }
 `
@@ -121,18 +140,28 @@ func kernelErr(op string, errno unix.Errno, msg string) error {
 }
 
 func TestZlctl(t *testing.T) {
+	// "zlctl run" finds its commands in $PATH: give it one.
+	bin := t.TempDir()
+	server := filepath.Join(bin, "server")
+	if err := os.WriteFile(server, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin)
+
 	tests := []struct {
 		name    string
 		args    []string
 		fake    cmdtest.FakeClient
 		dialErr error
+		execErr error
 		term    bool
 
 		wantCode   int
 		wantOut    string
 		wantErr    string
 		wantCalls  []cmdtest.Call
-		wantPrefix bool // wantOut is only the beginning of the output
+		wantExec   []cmdtest.ExecCall // compared without the environment
+		wantPrefix bool               // wantOut is only the beginning of the output
 	}{
 		// show
 		{
@@ -146,6 +175,53 @@ func TestZlctl(t *testing.T) {
 			args:      []string{"show", "--pid", "1234", "-o", "json"},
 			wantOut:   webJSON,
 			wantCalls: []cmdtest.Call{{Method: "Service", Selector: libzl.ByPID(1234)}},
+		},
+		{
+			name: "show a service that has not faulted",
+			args: []string{"show", "4"},
+			fake: cmdtest.FakeClient{Svc: db()},
+			wantOut: `id:               4
+pid:              77
+name:             db
+exe:              -
+uid:              0
+incarnation:      0
+restarts:         0
+faults:           0
+giveups:          0
+registered:       59m ago (1h0m30s after boot)
+last fault:       none
+fault signals:    none
+fault exit codes: none
+max restarts:     0
+window:           1.5s
+backoff:          0s
+min uptime:       0s
+replay limit:     64KiB
+flags:            none
+`,
+			wantCalls: []cmdtest.Call{{Method: "Service", Selector: libzl.ByID(4)}},
+		},
+		{
+			name:       "show json of a service that has not faulted",
+			args:       []string{"show", "4", "-o", "json"},
+			fake:       cmdtest.FakeClient{Svc: db()},
+			wantOut:    "{\n  \"id\": 4,\n  \"pid\": 77,\n  \"name\": \"db\",\n  \"exe\": \"\",\n",
+			wantPrefix: true,
+			wantCalls:  []cmdtest.Call{{Method: "Service", Selector: libzl.ByID(4)}},
+		},
+		{
+			name: "show a fault exit status",
+			args: []string{"show", "3"},
+			fake: cmdtest.FakeClient{Svc: func() *libzl.Service {
+				s := web()
+				s.LastFault = &libzl.Fault{ExitCode: 2, IP: 0x401136, Time: cmdtest.Uptime - 90*time.Second}
+				return s
+			}()},
+			wantOut: strings.Replace(webShow,
+				"last fault:       SIGSEGV (code 1) at 0x0, ip 0x401136, 3s ago\n",
+				"last fault:       exit status 2, 1m ago\n", 1),
+			wantCalls: []cmdtest.Call{{Method: "Service", Selector: libzl.ByID(3)}},
 		},
 		{
 			name:      "show unknown service",
@@ -379,6 +455,80 @@ func TestZlctl(t *testing.T) {
 			}},
 		},
 
+		// run
+		{
+			name: "run",
+			args: []string{"run", "--name", "api", "--max-restarts", "3", "--replay=false", "--", "server", "--port", "8080", "-o", "json"},
+			wantCalls: []cmdtest.Call{{
+				Method: "Register",
+				Registration: libzl.Registration{Name: "api", Policy: libzl.PolicyConfig{
+					MaxRestarts: ptr[uint32](3),
+					Flags:       ptr(libzl.FlagDedup),
+				}},
+			}},
+			wantExec: []cmdtest.ExecCall{{Argv0: server, Argv: []string{"server", "--port", "8080", "-o", "json"}}},
+		},
+		{
+			name:      "run names the service after the command",
+			args:      []string{"-o", "json", "run", "--", server},
+			wantCalls: []cmdtest.Call{{Method: "Register", Registration: libzl.Registration{Name: "server"}}},
+			wantExec:  []cmdtest.ExecCall{{Argv0: server, Argv: []string{server}}},
+		},
+		{
+			name:     "run without --",
+			args:     []string{"run", "server", "--port", "8080"},
+			wantCode: 2,
+			wantErr: "zlctl: unexpected argument \"server\": give the command to run after \"--\", as in: zlctl run --name api -- ./server --port 8080\n" +
+				"Run 'zlctl run --help' for usage.\n",
+		},
+		{
+			name:     "run without a command",
+			args:     []string{"run", "--name", "api"},
+			wantCode: 2,
+			wantErr: "zlctl: give the command to run after \"--\", as in: zlctl run --name api -- ./server --port 8080\n" +
+				"Run 'zlctl run --help' for usage.\n",
+		},
+		{
+			name:     "run with a bad policy flag",
+			args:     []string{"run", "--backoff", "1.5ms", "--", "server"},
+			wantCode: 2,
+			wantErr: "zlctl: invalid argument \"1.5ms\" for \"--backoff\" flag: not a whole number of milliseconds: " +
+				"want a duration in whole milliseconds such as 500ms, 30s or 1m\nRun 'zlctl run --help' for usage.\n",
+		},
+		{
+			name:     "run an unknown command",
+			args:     []string{"run", "--", "sever"},
+			wantCode: 1,
+			wantErr:  "zlctl: command \"sever\" not found: no executable file of that name in $PATH\n",
+		},
+		{
+			name:     "run without zlr",
+			args:     []string{"run", "--", "server"},
+			dialErr:  fmt.Errorf("dial: %w", libzl.ErrNotSupported),
+			wantCode: 1,
+			wantErr:  "zlctl: this kernel has no zlr support: apply linux-patches/ and build with CONFIG_ZLR=y\n",
+		},
+		{
+			name:      "run refused",
+			args:      []string{"run", "--", "server"},
+			fake:      cmdtest.FakeClient{Err: kernelErr("register", unix.EEXIST, "pid 1234 is already registered as service 2")},
+			wantCode:  1,
+			wantErr:   "zlctl: pid 1234 is already registered as service 2\n",
+			wantCalls: []cmdtest.Call{{Method: "Register", Registration: libzl.Registration{Name: "server"}}},
+		},
+		{
+			name:     "run fails to execute",
+			args:     []string{"run", "--", "server"},
+			execErr:  unix.ENOEXEC,
+			wantCode: 1,
+			wantErr:  "zlctl: cannot run " + server + ": exec format error\n",
+			wantCalls: []cmdtest.Call{
+				{Method: "Register", Registration: libzl.Registration{Name: "server"}},
+				{Method: "Unregister", Selector: libzl.Selector{ID: 3, PID: 1234}},
+			},
+			wantExec: []cmdtest.ExecCall{{Argv0: server, Argv: []string{"server"}}},
+		},
+
 		// unregister
 		{
 			name:      "unregister by id",
@@ -571,6 +721,8 @@ func TestZlctl(t *testing.T) {
 				fc.List = []*libzl.Service{web(), db()}
 			}
 			f, stdout, stderr := cmdtest.Factory(&fc, tt.dialErr, tt.term)
+			fe := &cmdtest.FakeExec{Err: tt.execErr}
+			f.Exec = fe.Exec
 
 			code := Main(tt.args, f)
 
@@ -593,6 +745,9 @@ func TestZlctl(t *testing.T) {
 			}
 			if len(fc.Calls) > 0 && !fc.Closed {
 				t.Errorf("client not closed")
+			}
+			if diff := cmp.Diff(tt.wantExec, fe.Calls, cmpopts.IgnoreFields(cmdtest.ExecCall{}, "Env")); diff != "" {
+				t.Errorf("exec calls (-want +got):\n%s", diff)
 			}
 		})
 	}

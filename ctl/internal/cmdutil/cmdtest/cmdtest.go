@@ -91,11 +91,36 @@ func (c *FakeClient) Close() error {
 	return nil
 }
 
+// An ExecCall is one call of a FakeExec.
+type ExecCall struct {
+	Argv0 string
+	Argv  []string
+	Env   []string
+}
+
+// A FakeExec stands in for syscall.Exec: it records the calls and returns
+// Err, where the real one would not return at all unless it failed.
+type FakeExec struct {
+	Calls []ExecCall
+	Err   error
+}
+
+// Exec records a call and returns e.Err.
+func (e *FakeExec) Exec(argv0 string, argv, envv []string) error {
+	e.Calls = append(e.Calls, ExecCall{Argv0: argv0, Argv: argv, Env: envv})
+	return e.Err
+}
+
+// errNoExec is what a test Factory's Exec returns unless the test gave a
+// FakeExec: a test must never replace itself with another program.
+var errNoExec = errors.New("cmdtest: Exec called without a FakeExec")
+
 // Uptime is the time since boot the test Factory reports.
 const Uptime = 2 * time.Hour
 
 // Factory returns a Factory whose streams are the returned buffers, whose
-// client is fc (or dialErr, if not nil) and whose uptime is Uptime.
+// client is fc (or dialErr, if not nil) and whose uptime is Uptime. Its
+// Exec fails; set it to a FakeExec's to test commands that execute others.
 func Factory(fc *FakeClient, dialErr error, terminal bool) (f *cmdutil.Factory, stdout, stderr *bytes.Buffer) {
 	stdout, stderr = &bytes.Buffer{}, &bytes.Buffer{}
 	f = &cmdutil.Factory{
@@ -112,6 +137,7 @@ func Factory(fc *FakeClient, dialErr error, terminal bool) (f *cmdutil.Factory, 
 			return fc, nil
 		},
 		Uptime: func() (time.Duration, error) { return Uptime, nil },
+		Exec:   func(string, []string, []string) error { return errNoExec },
 		Output: output.Table,
 	}
 	return f, stdout, stderr
