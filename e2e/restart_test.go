@@ -5,9 +5,12 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -16,12 +19,14 @@ import (
 )
 
 // serviceEnv makes the test binary a small service instead of running tests: it reports its
-// incarnation and pid on descriptor 3, then, until incarnation N, has itself killed by SIGSEGV.
+// incarnation, pid and parent on descriptor 3, then crashes until incarnation N. Its value is
+// "segv-until=N" (SIGSEGV sent by kill) or "panic-until=N" (a nil pointer dereference).
 const serviceEnv = "ZL_E2E_SERVICE"
 
 func serviceMain(mode string) int {
-	var crashes uint32
-	if _, err := fmt.Sscanf(mode, "crash-until=%d", &crashes); err != nil {
+	var how string
+	var until uint32
+	if _, err := fmt.Sscanf(strings.Replace(mode, "-until=", " ", 1), "%s %d", &how, &until); err != nil {
 		return 100
 	}
 	report := os.NewFile(3, "report")
@@ -29,20 +34,29 @@ func serviceMain(mode string) int {
 	if _, err := fmt.Fprintf(report, "%d %d %d\n", inc, os.Getpid(), os.Getppid()); err != nil {
 		return 101
 	}
-	if inc >= crashes {
+	if inc >= until {
 		return 0
 	}
-	// SIGSEGV from outside. The Go runtime prints a traceback and, with GOTRACEBACK=crash,
-	// raises SIGABRT with the default action, which the kernel intercepts. (Without it, Go
-	// exits with status 2: an exit-status fault, which the kernel does not intercept yet.)
-	_ = syscall.Kill(os.Getpid(), syscall.SIGSEGV)
-	time.Sleep(time.Minute)
+	switch how {
+	case "segv":
+		// SIGSEGV from outside. The Go runtime prints a traceback and, with
+		// GOTRACEBACK=crash, raises SIGABRT with the default action, which the kernel
+		// intercepts. (Without it, Go exits with status 2.)
+		_ = syscall.Kill(os.Getpid(), syscall.SIGSEGV)
+		time.Sleep(time.Minute)
+	case "panic":
+		// An unrecovered panic: the Go runtime ends in exit_group(2).
+		var p *int
+		return *p
+	}
 	return 102
 }
 
-// zlctl run registers itself and execs the service; each crash restarts it in place: same pid,
-// same parent, the next incarnation, the report pipe still open.
-func TestZlctlRunRestartsInPlace(t *testing.T) {
+// runService starts the test binary as a service with zlctl run and checks its reports: each
+// crash restarts it in place, with the same pid and parent, the next incarnation, and the report
+// pipe still open; the last incarnation exits cleanly.
+func runService(t *testing.T, mode string, crashes uint32, env []string, zlctlArgs ...string) {
+	t.Helper()
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -52,8 +66,9 @@ func TestZlctlRunRestartsInPlace(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	cmd := exec.Command("zlctl", "run", "--name", "e2e-svc", "--", self)
-	cmd.Env = append(os.Environ(), serviceEnv+"=crash-until=2", "GOTRACEBACK=crash")
+	args := append(append([]string{"run"}, zlctlArgs...), "--", self)
+	cmd := exec.Command("zlctl", args...)
+	cmd.Env = append(append(os.Environ(), fmt.Sprintf("%s=%s-until=%d", serviceEnv, mode, crashes)), env...)
 	cmd.ExtraFiles = []*os.File{w}
 	var stderr bytes.Buffer // the crashes' tracebacks
 	cmd.Stderr = &stderr
@@ -63,7 +78,7 @@ func TestZlctlRunRestartsInPlace(t *testing.T) {
 	w.Close()
 
 	lines := bufio.NewScanner(r)
-	for want := uint32(0); want <= 2; want++ {
+	for want := uint32(0); want <= crashes; want++ {
 		if !lines.Scan() {
 			_ = cmd.Wait()
 			t.Fatalf("no report from incarnation %d (%v); stderr:\n%s", want, cmd.ProcessState, stderr.String())
@@ -83,5 +98,44 @@ func TestZlctlRunRestartsInPlace(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("the service's stderr:\n%s", stderr.String())
+	}
+}
+
+// A Go service killed by SIGSEGV from outside, with GOTRACEBACK=crash (SIGABRT): a fault signal.
+func TestZlctlRunRestartsAfterSignal(t *testing.T) {
+	runService(t, "segv", 3, []string{"GOTRACEBACK=crash"}, "--name", "e2e-segv")
+}
+
+// A Go service that panics exits with status 2: a fault exit status when the policy lists it.
+func TestZlctlRunRestartsAfterGoPanic(t *testing.T) {
+	runService(t, "panic", 3, nil, "--name", "e2e-panic", "--fault-exit-codes", "2")
+}
+
+// Without 2 among the fault exit codes, the panic is an ordinary exit.
+func TestZlctlRunGoPanicNotListedExits(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cmd := exec.Command("zlctl", "run", "--", self)
+	cmd.Env = append(os.Environ(), serviceEnv+"=panic-until=1")
+	cmd.ExtraFiles = []*os.File{w}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	reports, _ := io.ReadAll(r)
+	err = cmd.Wait()
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 2 {
+		t.Errorf("zlctl run of a panicking service: %v, want exit status 2", err)
+	}
+	if n := strings.Count(string(reports), "\n"); n != 1 {
+		t.Errorf("%d incarnations reported, want 1:\n%s", n, reports)
 	}
 }
