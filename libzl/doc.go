@@ -3,9 +3,9 @@
 //
 // A process registered as a service with zlr is restarted in place by the
 // kernel when it takes a transient fault: it keeps its PID, its parent and
-// its I/O channels, and the input it had not yet answered can be replayed
-// to the new incarnation. A Policy says which faults count, how many restarts
-// are allowed within a sliding window and how the replay behaves.
+// its I/O channels. A Policy says which faults count and how many restarts
+// are allowed within a sliding window. (Its replay settings are kept for the
+// replay of unanswered input, which the kernel does not do yet.)
 //
 // Open a Client with Dial, then Register, inspect (Service, Services),
 // change the policy (SetPolicy) and Unregister services. Services are chosen
@@ -14,6 +14,13 @@
 //
 // A service restarted in place finds its incarnation in its environment:
 // Incarnation and Restarted read it, without a Client or kernel support.
+//
+// A restarted service also finds its sockets, pipes, ttys and regular files
+// still open, at their numbers. Listen returns the listening socket left on
+// an address instead of failing with EADDRINUSE, Conns and Resume return
+// the connections that were open, and Ready closes the rest. In a process
+// that was not restarted they behave as net.Listen and as if nothing was
+// inherited.
 //
 // The kernel refuses bad requests with a message meant for people, such as
 // "no process with pid 99999"; it comes back as an *Error, whose Message
