@@ -52,10 +52,9 @@ func serviceMain(mode string) int {
 	return 102
 }
 
-// runService starts the test binary as a service with zlctl run and checks its reports: each
-// crash restarts it in place, with the same pid and parent, the next incarnation, and the report
-// pipe still open; the last incarnation exits cleanly.
-func runService(t *testing.T, mode string, crashes uint32, env []string, zlctlArgs ...string) {
+// startService starts the test binary as a service in mode with zlctl run; it reports on the
+// returned pipe, and writes its tracebacks to stderr.
+func startService(t *testing.T, mode string, env []string, stderr io.Writer, zlctlArgs ...string) (*exec.Cmd, *os.File) {
 	t.Helper()
 	self, err := os.Executable()
 	if err != nil {
@@ -65,17 +64,26 @@ func runService(t *testing.T, mode string, crashes uint32, env []string, zlctlAr
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
 	args := append(append([]string{"run"}, zlctlArgs...), "--", self)
 	cmd := exec.Command("zlctl", args...)
-	cmd.Env = append(append(os.Environ(), fmt.Sprintf("%s=%s-until=%d", serviceEnv, mode, crashes)), env...)
+	cmd.Env = append(append(os.Environ(), serviceEnv+"="+mode), env...)
 	cmd.ExtraFiles = []*os.File{w}
-	var stderr bytes.Buffer // the crashes' tracebacks
-	cmd.Stderr = &stderr
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	w.Close()
+	t.Cleanup(func() { r.Close() })
+	return cmd, r
+}
+
+// runService starts the test binary as a service with zlctl run and checks its reports: each
+// crash restarts it in place, with the same pid and parent, the next incarnation, and the report
+// pipe still open; the last incarnation exits cleanly.
+func runService(t *testing.T, mode string, crashes uint32, env []string, zlctlArgs ...string) {
+	t.Helper()
+	var stderr bytes.Buffer // the crashes' tracebacks
+	cmd, r := startService(t, fmt.Sprintf("%s-until=%d", mode, crashes), env, &stderr, zlctlArgs...)
 
 	lines := bufio.NewScanner(r)
 	for want := uint32(0); want <= crashes; want++ {
@@ -113,24 +121,9 @@ func TestZlctlRunRestartsAfterGoPanic(t *testing.T) {
 
 // Without 2 among the fault exit codes, the panic is an ordinary exit.
 func TestZlctlRunGoPanicNotListedExits(t *testing.T) {
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	cmd := exec.Command("zlctl", "run", "--", self)
-	cmd.Env = append(os.Environ(), serviceEnv+"=panic-until=1")
-	cmd.ExtraFiles = []*os.File{w}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
+	cmd, r := startService(t, "panic-until=1", nil, io.Discard)
 	reports, _ := io.ReadAll(r)
-	err = cmd.Wait()
+	err := cmd.Wait()
 	var exitErr *exec.ExitError
 	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 2 {
 		t.Errorf("zlctl run of a panicking service: %v, want exit status 2", err)
