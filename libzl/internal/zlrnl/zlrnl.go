@@ -31,6 +31,21 @@ const (
 	ZLR_POLICY_FLAGS_DEDUP  = 2
 )
 
+// enum zlr_restart_cause.
+const (
+	ZLR_RESTART_CAUSE_FAULT   = 0
+	ZLR_RESTART_CAUSE_REQUEST = 1
+)
+
+// enum zlr_giveup_reason.
+const (
+	ZLR_GIVEUP_REASON_DISABLED    = 0
+	ZLR_GIVEUP_REASON_TOO_SOON    = 1
+	ZLR_GIVEUP_REASON_BUDGET      = 2
+	ZLR_GIVEUP_REASON_EXEC_FAILED = 3
+	ZLR_GIVEUP_REASON_KILLED      = 4
+)
+
 // Attributes of the policy attribute set.
 const (
 	ZLR_A_POLICY_FAULT_SIGNALS    = 1
@@ -59,20 +74,41 @@ const (
 
 // Attributes of the service attribute set.
 const (
-	ZLR_A_SERVICE_ID          = 1
-	ZLR_A_SERVICE_PID         = 2
-	ZLR_A_SERVICE_NAME        = 3
-	ZLR_A_SERVICE_UID         = 4
-	ZLR_A_SERVICE_POLICY      = 5
-	ZLR_A_SERVICE_INCARNATION = 6
-	ZLR_A_SERVICE_FAULTS      = 7
-	ZLR_A_SERVICE_RESTARTS    = 8
-	ZLR_A_SERVICE_GIVEUPS     = 9
-	ZLR_A_SERVICE_REG_TIME    = 10
-	ZLR_A_SERVICE_EXE         = 11
-	ZLR_A_SERVICE_LAST_FAULT  = 12
+	ZLR_A_SERVICE_ID           = 1
+	ZLR_A_SERVICE_PID          = 2
+	ZLR_A_SERVICE_NAME         = 3
+	ZLR_A_SERVICE_UID          = 4
+	ZLR_A_SERVICE_POLICY       = 5
+	ZLR_A_SERVICE_INCARNATION  = 6
+	ZLR_A_SERVICE_FAULTS       = 7
+	ZLR_A_SERVICE_RESTARTS     = 8
+	ZLR_A_SERVICE_GIVEUPS      = 9
+	ZLR_A_SERVICE_REG_TIME     = 10
+	ZLR_A_SERVICE_EXE          = 11
+	ZLR_A_SERVICE_LAST_FAULT   = 12
+	ZLR_A_SERVICE_RETAINED     = 13
+	ZLR_A_SERVICE_RETAINED_FDS = 14
 
-	ZLR_A_SERVICE_MAX = 12
+	ZLR_A_SERVICE_MAX = 14
+)
+
+// Attributes of the event attribute set.
+const (
+	ZLR_A_EVENT_ID          = 1
+	ZLR_A_EVENT_PID         = 2
+	ZLR_A_EVENT_NAME        = 3
+	ZLR_A_EVENT_INCARNATION = 4
+	ZLR_A_EVENT_TIME        = 5
+	ZLR_A_EVENT_FAULT       = 6
+	ZLR_A_EVENT_CAUSE       = 7
+	ZLR_A_EVENT_LATENCY     = 8
+	ZLR_A_EVENT_EXE         = 9
+	ZLR_A_EVENT_RETAINED    = 10
+	ZLR_A_EVENT_REASON      = 11
+	ZLR_A_EVENT_ERROR       = 12
+	ZLR_A_EVENT_EXIT_STATUS = 13
+
+	ZLR_A_EVENT_MAX = 13
 )
 
 // Commands.
@@ -81,6 +117,17 @@ const (
 	ZLR_CMD_UNREGISTER = 2
 	ZLR_CMD_GET        = 3
 	ZLR_CMD_SET_POLICY = 4
+	ZLR_CMD_RESTART    = 5
+	ZLR_CMD_READY      = 6
 
-	ZLR_CMD_MAX = 4
+	// Notifications on the monitor group.
+	ZLR_CMD_REGISTER_NTF   = 7
+	ZLR_CMD_UNREGISTER_NTF = 8
+	ZLR_CMD_FAULT_NTF      = 9
+	ZLR_CMD_RESTART_NTF    = 10
+	ZLR_CMD_READY_NTF      = 11
+	ZLR_CMD_GIVEUP_NTF     = 12
+	ZLR_CMD_EXIT_NTF       = 13
+
+	ZLR_CMD_MAX = 13
 )
