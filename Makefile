@@ -1,6 +1,6 @@
 # zl: zero-loss restart of services. `make test` and `make demo` work from a bare machine.
 
-.PHONY: all build test demo setup kernel vm-shell check-series clean
+.PHONY: all build test demo bench setup kernel vm-shell check-series clean
 
 all: build
 
@@ -16,6 +16,10 @@ test:
 # Boots the test kernel and shows zlctl managing a process.
 demo:
 	ci/demo
+
+# Boots the test kernel and measures restart latency against a plain fork+execve. See ci/bench.
+bench:
+	ci/bench
 
 setup:
 	ci/setup

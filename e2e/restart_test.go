@@ -24,6 +24,9 @@ import (
 const serviceEnv = "ZL_E2E_SERVICE"
 
 func serviceMain(mode string) int {
+	if mode == "server" {
+		return serverMain()
+	}
 	var how string
 	var until uint32
 	if _, err := fmt.Sscanf(strings.Replace(mode, "-until=", " ", 1), "%s %d", &how, &until); err != nil {

@@ -18,6 +18,8 @@ const (
 	opUnregister = "unregister"
 	opGet        = "get"
 	opSetPolicy  = "set-policy"
+	opRestart    = "restart"
+	opReady      = "ready"
 )
 
 // MaxNameLen is the longest service name the kernel accepts, in bytes.
@@ -46,8 +48,8 @@ func (notSupportedError) Is(target error) bool { return target == os.ErrNotExist
 // os.ErrNotExist matches ESRCH (no such process) and ENOENT (no such
 // service), and the errno values of golang.org/x/sys/unix match themselves.
 type Error struct {
-	// Op is the operation refused: "register", "unregister", "get" or
-	// "set-policy".
+	// Op is the operation refused: "register", "unregister", "get",
+	// "set-policy", "restart" or "ready".
 	Op string
 
 	// Message is the kernel's explanation (its extended acknowledgement),
@@ -215,7 +217,22 @@ type Service struct {
 	// LastFault is the last fault the kernel intercepted, or nil when there
 	// has been none since registration.
 	LastFault *Fault
+
+	// Retained is the number of descriptors the last restart kept open. The
+	// kernel reports it only after a restart: before one (Incarnation 0)
+	// it is 0.
+	Retained int
+
+	// RetainedFDs are the numbers of the descriptors the last restart kept
+	// open, in ascending order; the kernel lists at most the first
+	// MaxRetainedFDs of them. It is nil before any restart and when the
+	// restart kept none.
+	RetainedFDs []int
 }
+
+// MaxRetainedFDs is the most descriptor numbers the kernel lists in
+// Service.RetainedFDs; Service.Retained counts them all.
+const MaxRetainedFDs = 1024
 
 // A Fault is a fault of a service that the kernel intercepted: a fault
 // signal or a fault exit status of its policy.
@@ -283,6 +300,43 @@ func (c *Client) Service(sel Selector) (*Service, error) {
 
 // Services returns every service the caller may read, in the kernel's order.
 func (c *Client) Services() ([]*Service, error) { return c.c.services() }
+
+// Restart restarts the service sel chooses in place, as after a fault, at
+// its next return to user space (online maintenance): the kernel wakes one
+// of its threads as a signal would, and the process re-executes its restart
+// image with the same retention of descriptors. The restart budget, the
+// minimum uptime and the backoff do not apply.
+//
+// When exe is not empty, the service restarts into that executable, which
+// then stays its restart image's; the kernel requires an absolute path to a
+// regular file, as the caller sees it, and refuses others with a message in
+// the *Error. Otherwise the service restarts from its current image, which
+// picks up a binary replaced on disk.
+//
+// Restart returns the service as it is when the request is accepted, before
+// the restart: the outcome comes as an EventRestart, or as an EventGiveUp
+// when the restart could not run (see Monitor). A request while another is
+// pending is refused with EBUSY.
+func (c *Client) Restart(sel Selector, exe string) (*Service, error) {
+	if err := sel.check(opRestart); err != nil {
+		return nil, err
+	}
+	if strings.IndexByte(exe, 0) >= 0 {
+		return nil, invalidf(opRestart, "executable path %q contains a NUL byte", exe)
+	}
+	return c.c.restart(sel, exe)
+}
+
+// Ready reports to the kernel that the calling process, a service, serves
+// again after a restart. The first call of each incarnation sends an
+// EventReady with the time the restart took up to the call; later calls,
+// and calls from a service that was not restarted, send nothing. Ready
+// returns the service; a process that is not a service gets an *Error
+// matching os.ErrNotExist (ENOENT).
+//
+// Services usually call the package-level Ready instead, which also closes
+// the descriptors they inherited and did not adopt.
+func (c *Client) Ready() (*Service, error) { return c.c.ready() }
 
 // SetPolicy changes the policy settings of the service sel chooses that are
 // set in p, and returns the service with its complete policy.

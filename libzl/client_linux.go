@@ -129,6 +129,20 @@ func (c *client) setPolicy(sel Selector, p PolicyConfig) (*Service, error) {
 	return c.one(opSetPolicy, nl.ZLR_CMD_SET_POLICY, ae)
 }
 
+func (c *client) restart(sel Selector, exe string) (*Service, error) {
+	ae := netlink.NewAttributeEncoder()
+	sel.encode(ae)
+	if exe != "" {
+		ae.String(nl.ZLR_A_SERVICE_EXE, exe)
+	}
+	return c.one(opRestart, nl.ZLR_CMD_RESTART, ae)
+}
+
+func (c *client) ready() (*Service, error) {
+	// The kernel refuses any attribute.
+	return c.one(opReady, nl.ZLR_CMD_READY, netlink.NewAttributeEncoder())
+}
+
 // one executes a do command whose reply is one service.
 func (c *client) one(op string, cmd uint8, ae *netlink.AttributeEncoder) (*Service, error) {
 	msgs, err := c.execute(op, cmd, flagsDoReply, ae)
@@ -266,6 +280,10 @@ func parseService(b []byte) (*Service, error) {
 			ad.Nested(func(nad *netlink.AttributeDecoder) error {
 				return parseFault(nad, s.LastFault)
 			})
+		case nl.ZLR_A_SERVICE_RETAINED:
+			s.Retained = int(ad.Uint32())
+		case nl.ZLR_A_SERVICE_RETAINED_FDS:
+			ad.Do(decodeFDs(&s.RetainedFDs))
 		}
 	}
 	if err := ad.Err(); err != nil {
@@ -340,6 +358,26 @@ func decodeUint(v *uint64) func(b []byte) error {
 			*v = binary.NativeEndian.Uint64(b)
 		default:
 			return fmt.Errorf("unsigned integer attribute of %d bytes, want 4 or 8", len(b))
+		}
+		return nil
+	}
+}
+
+// decodeFDs returns a function that decodes a binary attribute holding an
+// array of native-endian u32 descriptor numbers into fds, nil when it is
+// empty.
+func decodeFDs(fds *[]int) func(b []byte) error {
+	return func(b []byte) error {
+		if len(b)%4 != 0 {
+			return fmt.Errorf("descriptor list of %d bytes, not a multiple of 4", len(b))
+		}
+		if len(b) == 0 {
+			*fds = nil
+			return nil
+		}
+		*fds = make([]int, 0, len(b)/4)
+		for i := 0; i < len(b); i += 4 {
+			*fds = append(*fds, int(binary.NativeEndian.Uint32(b[i:])))
 		}
 		return nil
 	}

@@ -53,6 +53,8 @@ var webAttrs = cat(
 		nla(nl.ZLR_A_FAULT_IP, u64(0x7f12_3456_7890)),
 		nla(nl.ZLR_A_FAULT_TIME, u64(uint64(95*time.Second))),
 	),
+	nla(nl.ZLR_A_SERVICE_RETAINED, u32(5)),
+	nla(nl.ZLR_A_SERVICE_RETAINED_FDS, u32s(0, 1, 2, 5, 7)),
 )
 
 // web is webAttrs decoded.
@@ -84,6 +86,8 @@ var web = &Service{
 		IP:     0x7f12_3456_7890,
 		Time:   95 * time.Second,
 	},
+	Retained:    5,
+	RetainedFDs: []int{0, 1, 2, 5, 7},
 }
 
 // dbAttrs is a second, minimal service message.
@@ -250,6 +254,46 @@ func TestClientRequests(t *testing.T) {
 			want:  web,
 		},
 		{
+			name: "restart by id",
+			call: func(c *Client) (any, error) { return c.Restart(ByID(3), "") },
+			cmd:  nl.ZLR_CMD_RESTART, flags: netlink.Request,
+			attrs: cat(nla(nl.ZLR_A_SERVICE_ID, u32(3))),
+			reply: reply(webAttrs),
+			want:  web,
+		},
+		{
+			name: "restart by pid into another executable",
+			call: func(c *Client) (any, error) { return c.Restart(ByPID(1234), "/usr/bin/web-2") },
+			cmd:  nl.ZLR_CMD_RESTART, flags: netlink.Request,
+			attrs: cat(
+				nla(nl.ZLR_A_SERVICE_PID, u32(1234)),
+				nla(nl.ZLR_A_SERVICE_EXE, str("/usr/bin/web-2")),
+			),
+			reply: reply(webAttrs),
+			want:  web,
+		},
+		{
+			name: "restart by id and pid, relative exe left to the kernel",
+			call: func(c *Client) (any, error) { return c.Restart(Selector{ID: 4, PID: 77}, "db") },
+			cmd:  nl.ZLR_CMD_RESTART, flags: netlink.Request,
+			attrs: cat(
+				nla(nl.ZLR_A_SERVICE_ID, u32(4)),
+				nla(nl.ZLR_A_SERVICE_PID, u32(77)),
+				nla(nl.ZLR_A_SERVICE_EXE, str("db")),
+			),
+			reply: reply(dbAttrs),
+			want:  db,
+		},
+		{
+			name:  "ready",
+			call:  func(c *Client) (any, error) { return c.Ready() },
+			cmd:   nl.ZLR_CMD_READY,
+			flags: netlink.Request,
+			attrs: cat(),
+			reply: reply(webAttrs),
+			want:  web,
+		},
+		{
 			name: "set-policy flags off",
 			call: func(c *Client) (any, error) {
 				return c.SetPolicy(ByID(3), PolicyConfig{Flags: ptr(PolicyFlags(0))})
@@ -370,6 +414,48 @@ func TestClientKernelErrors(t *testing.T) {
 			is:       []error{unix.EINVAL},
 		},
 		{
+			name:     "restart into a relative path",
+			call:     func(c *Client) error { _, err := c.Restart(ByID(3), "bin/web"); return err },
+			refusal:  refuse(unix.EINVAL, "executable path must be absolute"),
+			wantText: "zlr restart: executable path must be absolute",
+			wantMsg:  "executable path must be absolute",
+			is:       []error{unix.EINVAL},
+			isNot:    []error{os.ErrNotExist, os.ErrPermission},
+		},
+		{
+			name:     "restart into a missing executable",
+			call:     func(c *Client) error { _, err := c.Restart(ByID(3), "/nonexistent"); return err },
+			refusal:  refuse(unix.ENOENT, "cannot find executable /nonexistent (error -2)"),
+			wantText: "zlr restart: cannot find executable /nonexistent (error -2)",
+			wantMsg:  "cannot find executable /nonexistent (error -2)",
+			is:       []error{unix.ENOENT, os.ErrNotExist},
+		},
+		{
+			name:     "restart pending",
+			call:     func(c *Client) error { _, err := c.Restart(ByPID(1234), ""); return err },
+			refusal:  refuse(unix.EBUSY, "a restart of service 3 is pending already"),
+			wantText: "zlr restart: a restart of service 3 is pending already",
+			wantMsg:  "a restart of service 3 is pending already",
+			is:       []error{unix.EBUSY},
+			isNot:    []error{os.ErrNotExist, os.ErrPermission},
+		},
+		{
+			name:     "restart not permitted",
+			call:     func(c *Client) error { _, err := c.Restart(ByID(1), ""); return err },
+			refusal:  refuse(unix.EPERM, "not permitted to restart service 1"),
+			wantText: "zlr restart: not permitted to restart service 1",
+			wantMsg:  "not permitted to restart service 1",
+			is:       []error{unix.EPERM, os.ErrPermission},
+		},
+		{
+			name:     "ready from a process that is not a service",
+			call:     func(c *Client) error { _, err := c.Ready(); return err },
+			refusal:  refuse(unix.ENOENT, "the calling process is not a registered service"),
+			wantText: "zlr ready: the calling process is not a registered service",
+			wantMsg:  "the calling process is not a registered service",
+			is:       []error{unix.ENOENT, os.ErrNotExist},
+		},
+		{
 			name:     "dump refused",
 			call:     func(c *Client) error { _, err := c.Services(); return err },
 			refusal:  refuse(unix.EPERM, ""),
@@ -437,6 +523,21 @@ func TestClientRefusesBeforeSending(t *testing.T) {
 			name: "unregister nothing",
 			call: func(c *Client) error { return c.Unregister(Selector{}) },
 			want: "zlr unregister: a service must be chosen by id or pid",
+		},
+		{
+			name: "restart nothing",
+			call: func(c *Client) error { _, err := c.Restart(Selector{}, "/usr/bin/web"); return err },
+			want: "zlr restart: a service must be chosen by id or pid",
+		},
+		{
+			name: "restart into a path with NUL",
+			call: func(c *Client) error { _, err := c.Restart(ByID(3), "/usr/bin/web\x00x"); return err },
+			want: `zlr restart: executable path "/usr/bin/web\x00x" contains a NUL byte`,
+		},
+		{
+			name: "restart negative pid",
+			call: func(c *Client) error { _, err := c.Restart(ByPID(-4), ""); return err },
+			want: "zlr restart: pid -4 out of range",
 		},
 		{
 			name: "negative pid",
@@ -623,6 +724,34 @@ func TestParseService(t *testing.T) {
 			want: &Service{},
 		},
 		{
+			name: "retained descriptors",
+			data: cat(
+				nla(nl.ZLR_A_SERVICE_INCARNATION, u32(1)),
+				nla(nl.ZLR_A_SERVICE_RETAINED, u32(1500)),
+				nla(nl.ZLR_A_SERVICE_RETAINED_FDS, u32s(3, 4, 0xffffffff)),
+			),
+			want: &Service{Incarnation: 1, Retained: 1500, RetainedFDs: []int{3, 4, 0xffffffff}},
+		},
+		{
+			name: "restart that kept nothing",
+			data: cat(
+				nla(nl.ZLR_A_SERVICE_INCARNATION, u32(4)),
+				nla(nl.ZLR_A_SERVICE_RETAINED, u32(0)),
+				nla(nl.ZLR_A_SERVICE_RETAINED_FDS),
+			),
+			want: &Service{Incarnation: 4},
+		},
+		{
+			name:    "retained descriptors of 6 bytes",
+			data:    cat(nla(nl.ZLR_A_SERVICE_RETAINED_FDS, u32(1), []byte{2, 0})),
+			wantErr: "decode service: descriptor list of 6 bytes, not a multiple of 4",
+		},
+		{
+			name:    "short retained count",
+			data:    cat(nla(nl.ZLR_A_SERVICE_RETAINED, []byte{5, 0})),
+			wantErr: "decode service: netlink: attribute 13 is not a uint32; length: 2",
+		},
+		{
 			name:    "uint of 2 bytes",
 			data:    cat(nla(nl.ZLR_A_SERVICE_GIVEUPS, []byte{1, 0})),
 			wantErr: "decode service: unsigned integer attribute of 2 bytes, want 4 or 8",
@@ -720,6 +849,7 @@ func FuzzParseService(f *testing.F) {
 	f.Add(dbAttrs)
 	f.Add([]byte{8, 0, 1, 0, 1})
 	f.Add(nest(nl.ZLR_A_SERVICE_LAST_FAULT, nla(nl.ZLR_A_FAULT_TIME, u64(1<<63))))
+	f.Add(nla(nl.ZLR_A_SERVICE_RETAINED_FDS, u32(1), []byte{2}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = parseService(b)
 	})

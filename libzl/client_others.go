@@ -13,6 +13,8 @@ func (*client) unregister(Selector) error                          { return ErrN
 func (*client) service(Selector) (*Service, error)                 { return nil, ErrNotSupported }
 func (*client) services() ([]*Service, error)                      { return nil, ErrNotSupported }
 func (*client) setPolicy(Selector, PolicyConfig) (*Service, error) { return nil, ErrNotSupported }
+func (*client) restart(Selector, string) (*Service, error)         { return nil, ErrNotSupported }
+func (*client) ready() (*Service, error)                           { return nil, ErrNotSupported }
 
 // errText describes err.
 func errText(err error) string { return err.Error() }

@@ -98,6 +98,97 @@ func ExampleClient_Unregister() {
 	}
 }
 
+// Upgrade a service in place: restart it into a new binary, keeping its
+// PID, its listening socket and its connections, and watch the outcome.
+func ExampleClient_Restart() {
+	// Subscribe first, so that the outcome cannot be missed.
+	m, err := libzl.DialMonitor()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer m.Close()
+	c, err := libzl.Dial()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+
+	svc, err := c.Restart(libzl.ByID(3), "/usr/local/bin/web-2.1")
+	if err != nil {
+		// For example "zlr restart: executable path must be absolute".
+		log.Fatal(err)
+	}
+	if err := m.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		log.Fatal(err)
+	}
+	for {
+		e, err := m.Next()
+		if err != nil {
+			log.Fatal(err)
+		}
+		if e.ID != svc.ID {
+			continue
+		}
+		switch e.Kind {
+		case libzl.EventRestart:
+			fmt.Printf("restarted into %s in %v\n", e.Exe, e.Latency)
+		case libzl.EventReady:
+			fmt.Printf("serving again after %v\n", e.Latency)
+			return
+		case libzl.EventGiveUp:
+			log.Fatalf("restart dropped: %v: %v", e.Reason, e.Err)
+		}
+	}
+}
+
+// Print the events of every service as they happen.
+func ExampleMonitor() {
+	m, err := libzl.DialMonitor()
+	if errors.Is(err, libzl.ErrNotSupported) {
+		log.Fatal("this kernel has no zlr support")
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer m.Close()
+
+	for {
+		e, err := m.Next()
+		if errors.Is(err, libzl.ErrEventsLost) {
+			log.Print("some events were lost")
+			continue
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		now, err := libzl.SinceBoot()
+		if err != nil {
+			log.Fatal(err)
+		}
+		when := e.WallTime(time.Now(), now).Format(time.RFC3339Nano)
+		switch e.Kind {
+		case libzl.EventFault:
+			fmt.Printf("%s service %d (%s) faulted: signal %d, exit code %d\n",
+				when, e.ID, e.Name, e.Fault.Signal, e.Fault.ExitCode)
+		case libzl.EventRestart:
+			fmt.Printf("%s service %d (%s) restarted (%v) in %v\n", when, e.ID, e.Name, e.Cause, e.Latency)
+		case libzl.EventGiveUp:
+			fmt.Printf("%s service %d (%s) given up: %v\n", when, e.ID, e.Name, e.Reason)
+		default:
+			fmt.Printf("%s service %d (%s): %v\n", when, e.ID, e.Name, e.Kind)
+		}
+	}
+}
+
+// A Monitor reports event times as time since boot; WallTime converts them
+// given the wall-clock time and the time since boot at one moment.
+func ExampleEvent_WallTime() {
+	e := &libzl.Event{Kind: libzl.EventReady, Time: 90 * time.Second}
+	now := time.Date(2026, 11, 22, 14, 13, 36, 0, time.UTC)
+	fmt.Println(e.WallTime(now, 95*time.Second).Format(time.RFC3339))
+	// Output: 2026-11-22T14:13:31Z
+}
+
 // An Error carries the kernel's reason for a refusal.
 func ExampleError() {
 	err := error(&libzl.Error{Op: "register", Message: "no process with pid 99999"})

@@ -165,6 +165,16 @@ func u32(v uint32) []byte { return binary.NativeEndian.AppendUint32(nil, v) }
 func u64(v uint64) []byte { return binary.NativeEndian.AppendUint64(nil, v) }
 func str(s string) []byte { return append([]byte(s), 0) }
 
+// u32s returns an array of native-endian u32, as a binary attribute with
+// sub-type u32 holds it.
+func u32s(vs ...uint32) []byte {
+	b := []byte{}
+	for _, v := range vs {
+		b = binary.NativeEndian.AppendUint32(b, v)
+	}
+	return b
+}
+
 // cat concatenates attributes.
 func cat(bs ...[]byte) []byte {
 	var out []byte

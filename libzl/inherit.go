@@ -1,8 +1,11 @@
 package libzl
 
 import (
+	"errors"
+	"fmt"
 	"net"
 	"sync"
+	"syscall"
 )
 
 // This file is the in-service side of a restart in place. The kernel keeps a
@@ -100,13 +103,46 @@ func Resume(l net.Listener) (net.Listener, error) { return inherited.resume(l) }
 // IncarnationEnv is set: in a child process that inherited the variable,
 // Ready would close the descriptors its parent passed it.
 //
-// Once the kernel's zlr family has a command for it, Ready will also report
-// to the kernel that the service is ready; today it only closes descriptors.
-// It may be called more than once; only the first call closes anything. In a
-// process that was not restarted in place, and on systems other than Linux,
-// it does nothing. The error names the descriptors whose close failed; they
-// are closed anyway.
-func Ready() error { return inherited.ready() }
+// In a process that was restarted in place, Ready then reports to the
+// kernel that the service serves again (Client.Ready), which sends the
+// monitors an EventReady with the time the restart took up to this call; a
+// kernel without zlr, and a process that is not a registered service, are
+// no error.
+//
+// It may be called more than once; only the first call closes anything, and
+// the kernel sends the event only for the first report of an incarnation.
+// In a process that was not restarted in place, and on systems other than
+// Linux, it does nothing. The error names the descriptors whose close
+// failed (they are closed anyway) and says when the report failed.
+func Ready() error {
+	err := inherited.ready()
+	if Restarted() {
+		err = errors.Join(err, reportReady())
+	}
+	return err
+}
+
+// reportReady reports the calling process ready to the kernel; tests
+// replace it.
+var reportReady = func() error { return reportReadyWith(Dial) }
+
+// reportReadyWith reports the calling process ready with a Client that dial
+// opens. A kernel without zlr and a process that is not registered (ENOENT)
+// are no error.
+func reportReadyWith(dial func() (*Client, error)) error {
+	c, err := dial()
+	if errors.Is(err, ErrNotSupported) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("zlr: report readiness: %w", err)
+	}
+	defer c.Close()
+	if _, err := c.Ready(); err != nil && !errors.Is(err, syscall.ENOENT) {
+		return fmt.Errorf("zlr: report readiness: %w", err)
+	}
+	return nil
+}
 
 func (in *inheritance) resume(l net.Listener) (net.Listener, error) {
 	conns, err := in.conns(l.Addr())

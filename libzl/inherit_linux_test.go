@@ -18,7 +18,12 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mdlayher/genetlink"
+	"github.com/mdlayher/genetlink/genltest"
+	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
+
+	nl "github.com/zl-dev/zl/libzl/internal/zlrnl"
 )
 
 // A legacy is a set of descriptors such as a restarted service inherits,
@@ -962,5 +967,111 @@ func restartedService(t *testing.T, addr string) {
 	}
 	if _, err := io.WriteString(c, "pong"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestReadyReportsWhenRestarted(t *testing.T) {
+	report := errors.New("report failed")
+	tests := []struct {
+		name        string
+		incarnation string // "" leaves IncarnationEnv unset
+		reportErr   error
+		wantReports int
+		wantErr     error
+	}{
+		{name: "original process", wantReports: 0},
+		{name: "restarted", incarnation: "1", wantReports: 1},
+		{name: "report fails", incarnation: "2", reportErr: report, wantReports: 1, wantErr: report},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(IncarnationEnv, tt.incarnation)
+			if tt.incarnation == "" {
+				if err := os.Unsetenv(IncarnationEnv); err != nil {
+					t.Fatal(err)
+				}
+			}
+			saved := reportReady
+			t.Cleanup(func() { reportReady = saved })
+			var reports int
+			reportReady = func() error { reports++; return tt.reportErr }
+
+			err := Ready()
+			if reports != tt.wantReports {
+				t.Errorf("reported %d times, want %d", reports, tt.wantReports)
+			}
+			if tt.wantErr == nil && err != nil {
+				t.Errorf("Ready: %v", err)
+			}
+			if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Errorf("Ready: error = %v, want %v", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestReportReady(t *testing.T) {
+	tests := []struct {
+		name    string
+		dialErr error
+		refusal error
+		wantErr string
+		is      error
+	}{
+		{name: "reported"},
+		{name: "kernel without zlr", dialErr: ErrNotSupported},
+		{name: "not a service", refusal: refuse(unix.ENOENT, "the calling process is not a registered service")},
+		{
+			name:    "no socket",
+			dialErr: fmt.Errorf("zlr: open generic netlink socket: %w", unix.EMFILE),
+			wantErr: "zlr: report readiness: zlr: open generic netlink socket: too many open files",
+			is:      unix.EMFILE,
+		},
+		{
+			name:    "refused otherwise",
+			refusal: refuse(unix.EPERM, "not permitted"),
+			wantErr: "zlr: report readiness: zlr ready: not permitted",
+			is:      os.ErrPermission,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var calls int
+			dial := func() (*Client, error) {
+				if tt.dialErr != nil {
+					return nil, tt.dialErr
+				}
+				return testClient(t, genltest.CheckRequest(testFamily.ID, nl.ZLR_CMD_READY, netlink.Request,
+					func(greq genetlink.Message, _ netlink.Message) ([]genetlink.Message, error) {
+						calls++
+						if len(greq.Data) != 0 {
+							t.Errorf("ready sent attributes % x, want none", greq.Data)
+						}
+						if tt.refusal != nil {
+							return nil, tt.refusal
+						}
+						return []genetlink.Message{{Data: webAttrs}}, nil
+					})), nil
+			}
+			err := reportReadyWith(dial)
+			if tt.wantErr == "" && err != nil {
+				t.Errorf("unexpected error: %v", err)
+			}
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Errorf("error = %v, want %q", err, tt.wantErr)
+				}
+				if !errors.Is(err, tt.is) {
+					t.Errorf("errors.Is(err, %v) = false, want true", tt.is)
+				}
+			}
+			wantCalls := 1
+			if tt.dialErr != nil {
+				wantCalls = 0
+			}
+			if calls != wantCalls {
+				t.Errorf("kernel saw %d ready requests, want %d", calls, wantCalls)
+			}
+		})
 	}
 }

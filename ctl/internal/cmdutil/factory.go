@@ -5,6 +5,8 @@ package cmdutil
 
 import (
 	"io"
+	"os"
+	"os/signal"
 	"syscall"
 	"time"
 
@@ -20,10 +22,22 @@ type Client interface {
 	Service(sel libzl.Selector) (*libzl.Service, error)
 	Services() ([]*libzl.Service, error)
 	SetPolicy(sel libzl.Selector, p libzl.PolicyConfig) (*libzl.Service, error)
+	Restart(sel libzl.Selector, exe string) (*libzl.Service, error)
 	Close() error
 }
 
 var _ Client = (*libzl.Client)(nil)
+
+// A Monitor is what the commands need of a libzl.Monitor; tests give them a
+// fake one.
+type Monitor interface {
+	// Next blocks until the next event.
+	Next() (*libzl.Event, error)
+	// Close releases the monitor and interrupts a pending Next.
+	Close() error
+}
+
+var _ Monitor = (*libzl.Monitor)(nil)
 
 // IOStreams are the standard streams of a command.
 type IOStreams struct {
@@ -43,6 +57,17 @@ type Factory struct {
 
 	// Client opens a connection to the kernel; the caller closes it.
 	Client func() (Client, error)
+
+	// Monitor subscribes to the kernel's events; the caller closes it.
+	Monitor func() (Monitor, error)
+
+	// Now returns the wall-clock time, to show when events happened.
+	Now func() time.Time
+
+	// Interrupts returns a channel that receives SIGINT and SIGTERM, for
+	// commands that run until interrupted, and a function that stops the
+	// delivery.
+	Interrupts func() (<-chan os.Signal, func())
 
 	// Uptime returns the time since boot (CLOCK_BOOTTIME), to show how
 	// long ago services were registered.
@@ -69,8 +94,25 @@ func New() *Factory {
 			}
 			return c, nil
 		},
-		Uptime: uptime,
-		Exec:   syscall.Exec,
-		Output: output.Table,
+		Monitor: func() (Monitor, error) {
+			m, err := libzl.DialMonitor()
+			if err != nil {
+				return nil, err
+			}
+			return m, nil
+		},
+		Now:        time.Now,
+		Interrupts: interrupts,
+		Uptime:     uptime,
+		Exec:       syscall.Exec,
+		Output:     output.Table,
 	}
+}
+
+// interrupts delivers SIGINT and SIGTERM to the returned channel, instead
+// of letting them end the process, until the returned function is called.
+func interrupts() (<-chan os.Signal, func()) {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, os.Interrupt, syscall.SIGTERM)
+	return c, func() { signal.Stop(c) }
 }

@@ -89,6 +89,8 @@ func TestJSONFieldSet(t *testing.T) {
 		"giveups":       0.0,
 		"registered_ns": 0.0,
 		"last_fault":    nil,
+		"retained":      0.0,
+		"retained_fds":  []any{},
 		"policy": map[string]any{
 			"fault_signals":    []any{},
 			"fault_exit_codes": []any{},
@@ -258,6 +260,8 @@ faults:           0
 giveups:          0
 registered:       1m1s after boot
 last fault:       none
+retained:         -
+retained fds:     -
 fault signals:    none
 fault exit codes: none
 max restarts:     0

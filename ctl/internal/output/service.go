@@ -27,7 +27,9 @@ type ServiceJSON struct {
 	Restarts     uint64     `json:"restarts"`
 	GiveUps      uint64     `json:"giveups"`
 	RegisteredNS int64      `json:"registered_ns"`
-	LastFault    *FaultJSON `json:"last_fault"` // null until a fault
+	LastFault    *FaultJSON `json:"last_fault"`   // null until a fault
+	Retained     int        `json:"retained"`     // 0 before a restart
+	RetainedFDs  []int      `json:"retained_fds"` // never null; the first 1024
 	Policy       PolicyJSON `json:"policy"`
 }
 
@@ -67,6 +69,8 @@ func NewServiceJSON(s *libzl.Service) ServiceJSON {
 		GiveUps:      s.GiveUps,
 		RegisteredNS: s.Registered.Nanoseconds(),
 		LastFault:    NewFaultJSON(s.LastFault),
+		Retained:     s.Retained,
+		RetainedFDs:  append([]int{}, s.RetainedFDs...),
 		Policy:       NewPolicyJSON(s.Policy),
 	}
 }
@@ -145,6 +149,8 @@ func WriteService(w io.Writer, s *libzl.Service, clock Clock) error {
 		{"giveups", fmt.Sprint(s.GiveUps)},
 		{"registered", registered},
 		{"last fault", Fault(s.LastFault, clock)},
+		{"retained", Retained(s)},
+		{"retained fds", RetainedFDs(s)},
 	}
 	return writeKeyValues(w, append(rows, policyRows(s.Policy)...))
 }
@@ -171,6 +177,66 @@ func Fault(f *libzl.Fault, clock Clock) string {
 		fmt.Fprintf(&b, ", %s ago", Age(f.Time, now))
 	} else {
 		fmt.Fprintf(&b, ", %s after boot", Duration(f.Time.Truncate(time.Second)))
+	}
+	return b.String()
+}
+
+// ShortFault names f in a few characters: its signal ("SIGSEGV"), "exit
+// 2" for an exit status, or "-" when f is nil.
+func ShortFault(f *libzl.Fault) string {
+	switch {
+	case f == nil:
+		return "-"
+	case f.Signal == 0:
+		return fmt.Sprintf("exit %d", f.ExitCode)
+	default:
+		return SignalName(f.Signal, false)
+	}
+}
+
+// Retained returns the number of descriptors the last restart of s kept,
+// or "-" before any restart.
+func Retained(s *libzl.Service) string {
+	if s.Incarnation == 0 {
+		return "-"
+	}
+	return fmt.Sprint(s.Retained)
+}
+
+// RetainedFDs returns the descriptors the last restart of s kept, as
+// ranges ("0-2,5,7"), "none", or "-" before any restart. When the kernel
+// listed only the first of them, it says so.
+func RetainedFDs(s *libzl.Service) string {
+	switch {
+	case s.Incarnation == 0:
+		return "-"
+	case len(s.RetainedFDs) == 0:
+		return "none"
+	case s.Retained > len(s.RetainedFDs):
+		return fmt.Sprintf("%s (the first %d of %d)", Ranges(s.RetainedFDs), len(s.RetainedFDs), s.Retained)
+	default:
+		return Ranges(s.RetainedFDs)
+	}
+}
+
+// Ranges returns ascending numbers with the runs of consecutive ones
+// compressed, as the kernel writes CPU lists: "0-2,5,7"; "" for none.
+func Ranges(ns []int) string {
+	var b strings.Builder
+	for i := 0; i < len(ns); {
+		j := i
+		for j+1 < len(ns) && ns[j+1] == ns[j]+1 {
+			j++
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		if j == i {
+			fmt.Fprint(&b, ns[i])
+		} else {
+			fmt.Fprintf(&b, "%d-%d", ns[i], ns[j])
+		}
+		i = j + 1
 	}
 	return b.String()
 }
@@ -221,7 +287,7 @@ func writeKeyValues(w io.Writer, rows [][2]string) error {
 
 // serviceColumns are the columns of a service list.
 var serviceColumns = []string{
-	"ID", "PID", "NAME", "UID", "INCARNATION", "RESTARTS", "FAULTS", "GIVEUPS",
+	"ID", "PID", "NAME", "UID", "INC", "RESTARTS", "FAULTS", "GIVEUPS", "LAST FAULT", "KEPT",
 	"SIGNALS", "EXIT CODES", "MAX/WINDOW", "FLAGS", "AGE",
 }
 
@@ -239,6 +305,8 @@ func serviceRow(s *libzl.Service, now time.Duration, haveNow bool) []string {
 		fmt.Sprint(s.Restarts),
 		fmt.Sprint(s.Faults),
 		fmt.Sprint(s.GiveUps),
+		ShortFault(s.LastFault),
+		Retained(s),
 		orDash(strings.Join(SignalNames(s.Policy.FaultSignals, true), ",")),
 		orDash(ExitCodes(s.Policy.FaultExitCodes)),
 		fmt.Sprintf("%d/%s", s.Policy.MaxRestarts, Duration(s.Policy.Window)),

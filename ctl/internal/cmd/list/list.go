@@ -27,8 +27,10 @@ func NewCmdList(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		Aliases: []string{"ls"},
 		Short:   "List the services you may see",
 		Long: "List the registered services you may see, with their counters and the\n" +
-			"main points of their policy. MAX/WINDOW is the number of restarts\n" +
-			"allowed within the window.",
+			"main points of their policy. INC is the incarnation, LAST FAULT the\n" +
+			"signal or exit status of the last fault, KEPT the number of descriptors\n" +
+			"the last restart kept open (- before any restart).\n" +
+			"MAX/WINDOW is the number of restarts allowed within the window.",
 		Example: "  zlctl list\n  zlctl list -o json",
 		Args:    cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -8,9 +8,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/zl-dev/zl/ctl/internal/cmd/completion"
+	"github.com/zl-dev/zl/ctl/internal/cmd/events"
 	"github.com/zl-dev/zl/ctl/internal/cmd/list"
 	"github.com/zl-dev/zl/ctl/internal/cmd/policy"
 	"github.com/zl-dev/zl/ctl/internal/cmd/register"
+	"github.com/zl-dev/zl/ctl/internal/cmd/restart"
 	"github.com/zl-dev/zl/ctl/internal/cmd/run"
 	"github.com/zl-dev/zl/ctl/internal/cmd/show"
 	"github.com/zl-dev/zl/ctl/internal/cmd/unregister"
@@ -31,6 +33,8 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 			"  zlctl register --pid 1234 --name api --max-restarts 3 --window 30s\n" +
 			"  zlctl list\n" +
 			"  zlctl policy set --pid 1234 --fault-exit-codes 2\n" +
+			"  zlctl restart --pid 1234 --exec /usr/local/bin/api-server-2.1\n" +
+			"  zlctl events\n" +
 			"  zlctl unregister --pid 1234",
 		Args:          cmdutil.NoSubcommand,
 		RunE:          cmdutil.ShowHelp,
@@ -53,6 +57,8 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		list.NewCmdList(f, nil),
 		show.NewCmdShow(f, nil),
 		policy.NewCmdPolicy(f),
+		restart.NewCmdRestart(f, nil),
+		events.NewCmdEvents(f, nil),
 		completion.NewCmdCompletion(f),
 	)
 	return cmd

@@ -31,6 +31,8 @@ func web() *libzl.Service {
 			Signal: syscall.SIGSEGV, Code: 1, IP: 0x401136,
 			Time: cmdtest.Uptime - 3*time.Second,
 		},
+		Retained:    5,
+		RetainedFDs: []int{0, 1, 2, 5, 7},
 		Policy: libzl.Policy{
 			FaultSignals: []syscall.Signal{
 				syscall.SIGILL, syscall.SIGABRT, syscall.SIGBUS, syscall.SIGFPE, syscall.SIGSEGV, syscall.SIGSYS,
@@ -64,6 +66,8 @@ faults:           3
 giveups:          1
 registered:       1h58m ago (1m30s after boot)
 last fault:       SIGSEGV (code 1) at 0x0, ip 0x401136, 3s ago
+retained:         5
+retained fds:     0-2,5,7
 fault signals:    SIGILL SIGABRT SIGBUS SIGFPE SIGSEGV SIGSYS
 fault exit codes: 2 70
 max restarts:     5
@@ -117,21 +121,29 @@ const webJSON = `{
     "ip": 4198710,
     "time_ns": 7197000000000
   },
+  "retained": 5,
+  "retained_fds": [
+    0,
+    1,
+    2,
+    5,
+    7
+  ],
   "policy": ` + webPolicyJSON + `
 }
 `
 
-const listTerminal = `┌────┬──────┬──────┬──────┬─────────────┬──────────┬────────┬─────────┬───────────────────────────┬────────────┬────────────┬──────────────┬───────┐
-│ ID │ PID  │ NAME │ UID  │ INCARNATION │ RESTARTS │ FAULTS │ GIVEUPS │ SIGNALS                   │ EXIT CODES │ MAX/WINDOW │ FLAGS        │ AGE   │
-├────┼──────┼──────┼──────┼─────────────┼──────────┼────────┼─────────┼───────────────────────────┼────────────┼────────────┼──────────────┼───────┤
-│ 3  │ 1234 │ web  │ 1000 │ 2           │ 2        │ 3      │ 1       │ ILL,ABRT,BUS,FPE,SEGV,SYS │ 2,70       │ 5/1m       │ replay,dedup │ 1h58m │
-│ 4  │ 77   │ db   │ 0    │ 0           │ 0        │ 0      │ 0       │ -                         │ -          │ 0/1.5s     │ -            │ 59m   │
-└────┴──────┴──────┴──────┴─────────────┴──────────┴────────┴─────────┴───────────────────────────┴────────────┴────────────┴──────────────┴───────┘
+const listTerminal = `┌────┬──────┬──────┬──────┬─────┬──────────┬────────┬─────────┬────────────┬──────┬───────────────────────────┬────────────┬────────────┬──────────────┬───────┐
+│ ID │ PID  │ NAME │ UID  │ INC │ RESTARTS │ FAULTS │ GIVEUPS │ LAST FAULT │ KEPT │ SIGNALS                   │ EXIT CODES │ MAX/WINDOW │ FLAGS        │ AGE   │
+├────┼──────┼──────┼──────┼─────┼──────────┼────────┼─────────┼────────────┼──────┼───────────────────────────┼────────────┼────────────┼──────────────┼───────┤
+│ 3  │ 1234 │ web  │ 1000 │ 2   │ 2        │ 3      │ 1       │ SIGSEGV    │ 5    │ ILL,ABRT,BUS,FPE,SEGV,SYS │ 2,70       │ 5/1m       │ replay,dedup │ 1h58m │
+│ 4  │ 77   │ db   │ 0    │ 0   │ 0        │ 0      │ 0       │ -          │ -    │ -                         │ -          │ 0/1.5s     │ -            │ 59m   │
+└────┴──────┴──────┴──────┴─────┴──────────┴────────┴─────────┴────────────┴──────┴───────────────────────────┴────────────┴────────────┴──────────────┴───────┘
 `
 
-const listPlain = `ID  PID   NAME  UID   INCARNATION  RESTARTS  FAULTS  GIVEUPS  SIGNALS                    EXIT CODES  MAX/WINDOW  FLAGS         AGE
-3   1234  web   1000  2            2         3       1        ILL,ABRT,BUS,FPE,SEGV,SYS  2,70        5/1m        replay,dedup  1h58m
-4   77    db    0     0            0         0       0        -                          -           0/1.5s      -             59m
+const listPlain = `ID  PID   NAME  UID   INC  RESTARTS  FAULTS  GIVEUPS  LAST FAULT  KEPT  SIGNALS                    EXIT CODES  MAX/WINDOW  FLAGS         AGE
+3   1234  web   1000  2    2         3       1        SIGSEGV     5     ILL,ABRT,BUS,FPE,SEGV,SYS  2,70        5/1m        replay,dedup  1h58m
+4   77    db    0     0    0         0       0        -           -     -                          -           0/1.5s      -             59m
 `
 
 // kernelErr is a refusal as libzl returns it.
@@ -155,6 +167,7 @@ func TestZlctl(t *testing.T) {
 		dialErr error
 		execErr error
 		term    bool
+		monitor *cmdtest.FakeMonitor
 
 		wantCode   int
 		wantOut    string
@@ -191,6 +204,8 @@ faults:           0
 giveups:          0
 registered:       59m ago (1h0m30s after boot)
 last fault:       none
+retained:         -
+retained fds:     -
 fault signals:    none
 fault exit codes: none
 max restarts:     0
@@ -646,6 +661,116 @@ flags:            none
 			wantErr:  "zlctl: unknown command \"get\" for \"zlctl policy\"; did you mean \"set\" or \"show\"?\nRun 'zlctl policy --help' for usage.\n",
 		},
 
+		// restart
+		{
+			name:      "restart by id",
+			args:      []string{"restart", "3"},
+			wantOut:   "restart of service 3 (web) requested\n",
+			wantCalls: []cmdtest.Call{{Method: "Restart", Selector: libzl.ByID(3)}},
+		},
+		{
+			name:      "restart by pid into another executable, json",
+			args:      []string{"restart", "--pid", "1234", "--exec", "/usr/bin/web-2", "-o", "json"},
+			wantOut:   webJSON,
+			wantCalls: []cmdtest.Call{{Method: "Restart", Selector: libzl.ByPID(1234), Exe: "/usr/bin/web-2"}},
+		},
+		{
+			name:      "restart a service without a name",
+			args:      []string{"restart", "4"},
+			fake:      cmdtest.FakeClient{Svc: &libzl.Service{ID: 4}},
+			wantOut:   "restart of service 4 requested\n",
+			wantCalls: []cmdtest.Call{{Method: "Restart", Selector: libzl.ByID(4)}},
+		},
+		{
+			name:      "restart pending",
+			args:      []string{"restart", "3"},
+			fake:      cmdtest.FakeClient{Err: kernelErr("restart", unix.EBUSY, "a restart of service 3 is pending already")},
+			wantCode:  1,
+			wantErr:   "zlctl: a restart of service 3 is pending already\n",
+			wantCalls: []cmdtest.Call{{Method: "Restart", Selector: libzl.ByID(3)}},
+		},
+		{
+			name:      "restart into a missing executable",
+			args:      []string{"restart", "3", "--exec", "/nonexistent"},
+			fake:      cmdtest.FakeClient{Err: kernelErr("restart", unix.ENOENT, "cannot find executable /nonexistent (error -2)")},
+			wantCode:  1,
+			wantErr:   "zlctl: cannot find executable /nonexistent (error -2)\n",
+			wantCalls: []cmdtest.Call{{Method: "Restart", Selector: libzl.ByID(3), Exe: "/nonexistent"}},
+		},
+		{
+			name:      "restart not permitted",
+			args:      []string{"restart", "1"},
+			fake:      cmdtest.FakeClient{Err: kernelErr("restart", unix.EPERM, "not permitted to restart service 1")},
+			wantCode:  1,
+			wantErr:   "zlctl: not permitted to restart service 1 (you must own the process or have CAP_SYS_ADMIN)\n",
+			wantCalls: []cmdtest.Call{{Method: "Restart", Selector: libzl.ByID(1)}},
+		},
+		{
+			name:     "restart nothing",
+			args:     []string{"restart", "--exec", "/usr/bin/web"},
+			wantCode: 2,
+			wantErr:  "zlctl: give a service ID or --pid\nRun 'zlctl restart --help' for usage.\n",
+		},
+		{
+			name:     "restart into an empty path",
+			args:     []string{"restart", "3", "--exec", ""},
+			wantCode: 2,
+			wantErr:  "zlctl: invalid --exec: give the path of an executable\nRun 'zlctl restart --help' for usage.\n",
+		},
+
+		// events
+		{
+			name: "events until interrupted",
+			args: []string{"events"},
+			monitor: &cmdtest.FakeMonitor{Interrupt: true, Items: []cmdtest.MonitorItem{
+				{Event: &libzl.Event{
+					Kind: libzl.EventFault, ID: 3, PID: 1234, Name: "web", Time: cmdtest.Uptime - 2*time.Second,
+					Fault: &libzl.Fault{ExitCode: 2},
+				}},
+				{Err: fmt.Errorf("%w (no buffer space available)", libzl.ErrEventsLost)},
+				{Event: &libzl.Event{
+					Kind: libzl.EventRestart, ID: 3, PID: 1234, Name: "web", Incarnation: 1, Time: cmdtest.Uptime - time.Second,
+					Fault: &libzl.Fault{ExitCode: 2}, Cause: libzl.CauseFault, Latency: 2 * time.Millisecond, Retained: 4,
+				}},
+			}},
+			wantOut: "2026-11-22T14:13:34.000000Z service 3 (web) pid 1234: fault, incarnation 0, exit 2\n" +
+				"2026-11-22T14:13:35.000000Z service 3 (web) pid 1234: restart, incarnation 1, cause fault (exit 2), latency 2ms, kept 4\n",
+			wantErr: "zlctl: events lost: zlctl read them too slowly (the counters of 'zlctl list' are complete)\n",
+		},
+		{
+			name: "events of a service until it exits",
+			args: []string{"events", "3", "-o", "json"},
+			monitor: &cmdtest.FakeMonitor{Items: []cmdtest.MonitorItem{
+				{Event: &libzl.Event{Kind: libzl.EventExit, ID: 4, Name: "db", Time: cmdtest.Uptime}},
+				{Event: &libzl.Event{Kind: libzl.EventExit, ID: 3, PID: 1234, Name: "web", Time: cmdtest.Uptime, ExitStatus: 1 << 8}},
+			}},
+			wantOut: `{"time":"2026-11-22T14:13:36Z","time_ns":7200000000000,"event":"exit","id":3,"name":"web","pid":1234,"incarnation":0,` +
+				`"exit":{"status":256,"code":1,"signal":"","core_dumped":false}}` + "\n",
+			wantCalls: []cmdtest.Call{{Method: "Service", Selector: libzl.ByID(3)}},
+		},
+		{
+			name:     "events without zlr",
+			args:     []string{"events"},
+			monitor:  &cmdtest.FakeMonitor{DialErr: fmt.Errorf("dial: %w", libzl.ErrNotSupported)},
+			wantCode: 1,
+			wantErr:  "zlctl: this kernel has no zlr support: apply linux-patches/ and build with CONFIG_ZLR=y\n",
+		},
+		{
+			name:      "events of an unknown pid",
+			args:      []string{"events", "--pid", "5"},
+			monitor:   &cmdtest.FakeMonitor{},
+			fake:      cmdtest.FakeClient{Err: kernelErr("get", unix.ENOENT, "pid 5 is not registered")},
+			wantCode:  1,
+			wantErr:   "zlctl: pid 5 is not registered\n",
+			wantCalls: []cmdtest.Call{{Method: "Service", Selector: libzl.ByPID(5)}},
+		},
+		{
+			name:     "events with a bad count",
+			args:     []string{"events", "--count", "0"},
+			wantCode: 2,
+			wantErr:  "zlctl: invalid --count 0: want a number of events from 1 up\nRun 'zlctl events --help' for usage.\n",
+		},
+
 		// global
 		{
 			name:     "unknown command",
@@ -723,6 +848,9 @@ flags:            none
 			f, stdout, stderr := cmdtest.Factory(&fc, tt.dialErr, tt.term)
 			fe := &cmdtest.FakeExec{Err: tt.execErr}
 			f.Exec = fe.Exec
+			if tt.monitor != nil {
+				f.Monitor, f.Interrupts = tt.monitor.Dial, tt.monitor.Interrupts
+			}
 
 			code := Main(tt.args, f)
 
@@ -745,6 +873,9 @@ flags:            none
 			}
 			if len(fc.Calls) > 0 && !fc.Closed {
 				t.Errorf("client not closed")
+			}
+			if tt.monitor != nil && tt.monitor.Dialed() && !tt.monitor.Closed() {
+				t.Errorf("monitor not closed")
 			}
 			if diff := cmp.Diff(tt.wantExec, fe.Calls, cmpopts.IgnoreFields(cmdtest.ExecCall{}, "Env")); diff != "" {
 				t.Errorf("exec calls (-want +got):\n%s", diff)

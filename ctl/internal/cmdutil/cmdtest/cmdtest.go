@@ -5,6 +5,10 @@ package cmdtest
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sync"
 	"time"
 
 	"github.com/zl-dev/zl/ctl/internal/cmdutil"
@@ -18,6 +22,7 @@ type Call struct {
 	Selector     libzl.Selector
 	Registration libzl.Registration
 	Policy       libzl.PolicyConfig
+	Exe          string
 }
 
 // A FakeClient records the calls made on it and answers with its fields.
@@ -25,7 +30,7 @@ type FakeClient struct {
 	Calls  []Call
 	Closed bool
 
-	// Svc answers Register, Service and SetPolicy.
+	// Svc answers Register, Service, SetPolicy and Restart.
 	Svc *libzl.Service
 	// List answers Services.
 	List []*libzl.Service
@@ -85,10 +90,135 @@ func (c *FakeClient) SetPolicy(sel libzl.Selector, p libzl.PolicyConfig) (*libzl
 	return c.answer(Call{Method: "SetPolicy", Selector: sel, Policy: p})
 }
 
+// Restart implements cmdutil.Client.
+func (c *FakeClient) Restart(sel libzl.Selector, exe string) (*libzl.Service, error) {
+	return c.answer(Call{Method: "Restart", Selector: sel, Exe: exe})
+}
+
 // Close implements cmdutil.Client.
 func (c *FakeClient) Close() error {
 	c.Closed = true
 	return nil
+}
+
+// ErrNoMoreEvents is what a FakeMonitor's Next returns once it has handed
+// out its Items, unless it simulates an interrupt: a test must not wait
+// for events that never come.
+var ErrNoMoreEvents = errors.New("cmdtest: no more events")
+
+// A FakeMonitor stands in for a libzl.Monitor: Next returns its Items in
+// turn. Once they are used up, it returns ErrNoMoreEvents, or, when
+// Interrupt is set, it sends os.Interrupt on the channel of its Interrupts
+// and blocks until Close, as a monitor does when someone presses ^C.
+type FakeMonitor struct {
+	// Items are what Next returns in turn: each an event or an error.
+	Items []MonitorItem
+	// Interrupt makes the monitor simulate an interrupt once the Items
+	// are used up.
+	Interrupt bool
+	// DialErr, if set, is what Dial returns.
+	DialErr error
+
+	mu      sync.Mutex
+	dialed  bool
+	closed  bool
+	stopped bool
+	done    chan struct{}
+	sigs    chan os.Signal
+}
+
+// A MonitorItem is one result of FakeMonitor.Next.
+type MonitorItem struct {
+	Event *libzl.Event
+	Err   error
+}
+
+var _ cmdutil.Monitor = (*FakeMonitor)(nil)
+
+// Dial returns m, as Factory.Monitor does a real monitor.
+func (m *FakeMonitor) Dial() (cmdutil.Monitor, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.DialErr != nil {
+		return nil, m.DialErr
+	}
+	m.dialed = true
+	m.init()
+	return m, nil
+}
+
+// init makes the channels; m.mu is held.
+func (m *FakeMonitor) init() {
+	if m.done == nil {
+		m.done = make(chan struct{})
+		m.sigs = make(chan os.Signal, 1)
+	}
+}
+
+// Interrupts stands in for Factory.Interrupts: the monitor's simulated
+// interrupt arrives on the channel.
+func (m *FakeMonitor) Interrupts() (<-chan os.Signal, func()) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.init()
+	return m.sigs, func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		m.stopped = true
+	}
+}
+
+// Next implements cmdutil.Monitor.
+func (m *FakeMonitor) Next() (*libzl.Event, error) {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil, fmt.Errorf("cmdtest: Next after Close: %w", net.ErrClosed)
+	}
+	if len(m.Items) > 0 {
+		it := m.Items[0]
+		m.Items = m.Items[1:]
+		m.mu.Unlock()
+		return it.Event, it.Err
+	}
+	if !m.Interrupt {
+		m.mu.Unlock()
+		return nil, ErrNoMoreEvents
+	}
+	m.Interrupt = false
+	m.sigs <- os.Interrupt
+	done := m.done
+	m.mu.Unlock()
+	<-done
+	return nil, fmt.Errorf("cmdtest: monitor closed: %w", net.ErrClosed)
+}
+
+// Close implements cmdutil.Monitor.
+func (m *FakeMonitor) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return fmt.Errorf("cmdtest: second Close: %w", net.ErrClosed)
+	}
+	m.closed = true
+	m.init()
+	close(m.done)
+	return nil
+}
+
+// Dialed reports whether Dial returned the monitor.
+func (m *FakeMonitor) Dialed() bool { return m.state(&m.dialed) }
+
+// Closed reports whether the monitor was closed.
+func (m *FakeMonitor) Closed() bool { return m.state(&m.closed) }
+
+// Stopped reports whether the delivery of interrupts was stopped.
+func (m *FakeMonitor) Stopped() bool { return m.state(&m.stopped) }
+
+func (m *FakeMonitor) state(b *bool) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return *b
 }
 
 // An ExecCall is one call of a FakeExec.
@@ -118,9 +248,18 @@ var errNoExec = errors.New("cmdtest: Exec called without a FakeExec")
 // Uptime is the time since boot the test Factory reports.
 const Uptime = 2 * time.Hour
 
+// Now is the wall-clock time the test Factory reports, at Uptime.
+var Now = time.Date(2026, 11, 22, 14, 13, 36, 0, time.UTC)
+
+// errNoMonitor is what a test Factory's Monitor returns unless the test
+// gave a FakeMonitor.
+var errNoMonitor = errors.New("cmdtest: Monitor called without a FakeMonitor")
+
 // Factory returns a Factory whose streams are the returned buffers, whose
-// client is fc (or dialErr, if not nil) and whose uptime is Uptime. Its
-// Exec fails; set it to a FakeExec's to test commands that execute others.
+// client is fc (or dialErr, if not nil), whose uptime is Uptime and wall
+// clock Now. Its Exec fails; set it to a FakeExec's to test commands that
+// execute others. Its Monitor fails and interrupts never come; set them to
+// a FakeMonitor's Dial and Interrupts to test commands that watch events.
 func Factory(fc *FakeClient, dialErr error, terminal bool) (f *cmdutil.Factory, stdout, stderr *bytes.Buffer) {
 	stdout, stderr = &bytes.Buffer{}, &bytes.Buffer{}
 	f = &cmdutil.Factory{
@@ -136,9 +275,12 @@ func Factory(fc *FakeClient, dialErr error, terminal bool) (f *cmdutil.Factory, 
 			}
 			return fc, nil
 		},
-		Uptime: func() (time.Duration, error) { return Uptime, nil },
-		Exec:   func(string, []string, []string) error { return errNoExec },
-		Output: output.Table,
+		Monitor:    func() (cmdutil.Monitor, error) { return nil, errNoMonitor },
+		Now:        func() time.Time { return Now },
+		Interrupts: func() (<-chan os.Signal, func()) { return nil, func() {} },
+		Uptime:     func() (time.Duration, error) { return Uptime, nil },
+		Exec:       func(string, []string, []string) error { return errNoExec },
+		Output:     output.Table,
 	}
 	return f, stdout, stderr
 }
