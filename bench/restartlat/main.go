@@ -20,8 +20,8 @@
 //     any restart by a supervisor pays.
 //
 // It also reports the service's open descriptors after its first and its
-// last restart and the kernel's unreclaimable slab before and after the
-// restarts. Absolute times from an emulated VM are noisy; the ratios carry
+// last restart, and the kernel's unreclaimable slab before the restarts,
+// after a tenth of them and after the last, as the service reads it. Absolute times from an emulated VM are noisy; the ratios carry
 // over. It must run as root on a kernel with zlr (see ci/vm-run).
 //
 // Usage:
@@ -101,7 +101,7 @@ func service() int {
 			return 3
 		}
 	}
-	fmt.Printf("t=%d inc=%d fds=%d\n", start, inc, fds)
+	fmt.Printf("t=%d inc=%d fds=%d slab=%d\n", start, inc, fds, sunreclaimKB())
 	var b [1]byte
 	if inc == 0 && restarts > 0 {
 		if _, err := os.Stdin.Read(b[:]); err != nil {
@@ -126,9 +126,10 @@ func countFDs() int {
 
 // A report is one line of a service incarnation.
 type report struct {
-	t   time.Duration
-	inc uint32
-	fds int
+	t    time.Duration
+	inc  uint32
+	fds  int
+	slab int64 // SUnreclaim, kB
 }
 
 func readReport(r *bufio.Reader) (report, error) {
@@ -138,7 +139,7 @@ func readReport(r *bufio.Reader) (report, error) {
 	}
 	var rep report
 	var t int64
-	if _, err := fmt.Sscanf(line, "t=%d inc=%d fds=%d\n", &t, &rep.inc, &rep.fds); err != nil {
+	if _, err := fmt.Sscanf(line, "t=%d inc=%d fds=%d slab=%d\n", &t, &rep.inc, &rep.fds, &rep.slab); err != nil {
 		return report{}, fmt.Errorf("bad report %q: %w", line, err)
 	}
 	rep.t = time.Duration(t)
@@ -182,7 +183,10 @@ type Result struct {
 	FDsFirst     int    `json:"fds_after_first_restart"`
 	FDsLast      int    `json:"fds_after_last_restart"`
 	SlabBeforeKB int64  `json:"sunreclaim_before_kb"`
-	SlabAfterKB  int64  `json:"sunreclaim_after_kb"`
+	// SlabWarmKB is SUnreclaim after a tenth of the restarts, when the
+	// service's one-time allocations (such as its restart history) are made.
+	SlabWarmKB  int64 `json:"sunreclaim_warm_kb"`
+	SlabAfterKB int64 `json:"sunreclaim_after_kb"`
 }
 
 func run(n int, tiny, zlctl, jsonOut string) error {
@@ -206,7 +210,7 @@ func run(n int, tiny, zlctl, jsonOut string) error {
 		}
 		results = append(results, r)
 	}
-	print(results, n)
+	printResults(results, n)
 	if jsonOut != "" {
 		out, err := json.MarshalIndent(results, "", "  ")
 		if err != nil {
@@ -348,13 +352,16 @@ func restarts(b binary, n int, zlctl string, r *Result) error {
 		if rep.inc == 1 {
 			r.FDsFirst = rep.fds
 		}
+		if rep.inc == uint32(max(n/10, 1)) {
+			r.SlabWarmKB = rep.slab
+		}
 		last = rep
 	}
 	if last.inc != uint32(n) {
 		return fmt.Errorf("last incarnation %d, want %d", last.inc, n)
 	}
 	r.FDsLast = last.fds
-	r.SlabAfterKB = sunreclaimKB()
+	r.SlabAfterKB = last.slab
 
 	stdin.Close()
 	if err := cmd.Wait(); err != nil {
@@ -388,7 +395,7 @@ func us(d time.Duration) string {
 	return strconv.FormatFloat(float64(d)/float64(time.Microsecond), 'f', 0, 64) + " µs"
 }
 
-func print(results []Result, n int) {
+func printResults(results []Result, n int) {
 	fmt.Printf("restart latency over %d restarts per binary, in one boot\n", n)
 	t := tablewriter.NewWriter(os.Stdout)
 	t.Header([]string{"binary", "measure", "p50", "p99", "max", "vs fork+execve (p50)"})
@@ -406,7 +413,8 @@ func print(results []Result, n int) {
 	}
 	t.Render()
 	for _, r := range results {
-		fmt.Printf("%s: descriptors %d after the first restart, %d after the last; SUnreclaim %d kB before, %d kB after\n",
-			r.Binary, r.FDsFirst, r.FDsLast, r.SlabBeforeKB, r.SlabAfterKB)
+		fmt.Printf("%s: descriptors %d after the first restart, %d after the last; "+
+			"SUnreclaim %d kB before the first, %d kB after %d, %d kB after the last\n",
+			r.Binary, r.FDsFirst, r.FDsLast, r.SlabBeforeKB, r.SlabWarmKB, max(n/10, 1), r.SlabAfterKB)
 	}
 }
