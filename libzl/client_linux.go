@@ -27,19 +27,23 @@ type client struct {
 }
 
 // newClient opens a generic netlink connection to the zlr family.
-func newClient() (*client, error) {
+func newClient() (*client, error) { return dial(initClient) }
+
+// dial opens a generic netlink connection and hands it to init, closing it
+// when init fails.
+func dial[T any](init func(*genetlink.Conn) (T, error)) (T, error) {
 	// Strict turns on extended acknowledgements, which carry the kernel's
 	// messages, and strict attribute checking of dump requests.
 	conn, err := genetlink.Dial(&netlink.Config{Strict: true})
 	if err != nil {
-		return nil, fmt.Errorf("zlr: open generic netlink socket: %w", err)
+		var zero T
+		return zero, fmt.Errorf("zlr: open generic netlink socket: %w", err)
 	}
-	c, err := initClient(conn)
+	v, err := init(conn)
 	if err != nil {
 		_ = conn.Close()
-		return nil, err
 	}
-	return c, nil
+	return v, err
 }
 
 // initClient looks up the zlr family and its multicast groups on conn; it is

@@ -42,18 +42,7 @@ type monitor struct {
 
 // newMonitor opens a generic netlink connection subscribed to the zlr
 // family's monitor group.
-func newMonitor() (*monitor, error) {
-	conn, err := genetlink.Dial(&netlink.Config{Strict: true})
-	if err != nil {
-		return nil, fmt.Errorf("zlr: open generic netlink socket: %w", err)
-	}
-	m, err := initMonitor(conn)
-	if err != nil {
-		_ = conn.Close()
-		return nil, err
-	}
-	return m, nil
-}
+func newMonitor() (*monitor, error) { return dial(initMonitor) }
 
 // initMonitor looks up the zlr family on conn and joins its monitor group;
 // it is where tests inject a fake connection.
