@@ -155,7 +155,18 @@ func startSleeper(t *testing.T, uid uint32) *exec.Cmd {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 	})
-	return cmd
+	// Start returns once the exec is past its point of no return, before the new program's
+	// arguments are in place; a registration must not catch it in between.
+	cmdline := fmt.Sprintf("/proc/%d/cmdline", cmd.Process.Pid)
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if b, _ := os.ReadFile(cmdline); string(b) == "sleep\x003600\x00" {
+			return cmd
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sleep %d never finished its exec", cmd.Process.Pid)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 func pidArg(cmd *exec.Cmd) string {

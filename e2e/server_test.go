@@ -26,8 +26,9 @@ const serverAddrEnv = "ZL_E2E_ADDR"
 
 // serverMain is the "server" service mode: a TCP server made restartable with libzl. It adopts
 // its listener, serves the connections it kept first, and greets every connection with
-// "hello <incarnation>". After the greeting, a client may send a command: "panic" (a nil
-// dereference in the handler), "abort" (SIGABRT to itself) or "exit" (a clean exit). The first
+// "hello <incarnation>". After the greeting, a client may send a command: "panic N" (a nil
+// dereference in the handler), "abort N" (SIGABRT to itself), each only in incarnation N, or
+// "exit" (a clean exit). The first
 // incarnation says "listening" on descriptor 3 once it listens.
 func serverMain() int {
 	l, err := libzl.Listen("tcp", os.Getenv(serverAddrEnv))
@@ -63,8 +64,15 @@ func serve(c net.Conn) {
 	if _, err := fmt.Fprintf(c, "hello %d\n", libzl.Incarnation()); err != nil {
 		return
 	}
-	cmd, _ := bufio.NewReader(c).ReadString('\n')
-	switch strings.TrimSpace(cmd) {
+	line, _ := bufio.NewReader(c).ReadString('\n')
+	var cmd string
+	var inc uint32
+	if n, _ := fmt.Sscanf(line, "%s %d", &cmd, &inc); n == 2 && inc != libzl.Incarnation() {
+		// The kernel replays the request that crashed the previous incarnation: a crash
+		// is for the incarnation it names, or it would recur.
+		return
+	}
+	switch cmd {
 	case "panic":
 		var p *int
 		*p = 1
@@ -257,7 +265,7 @@ func TestServerCrashedHundredTimesLosesNoConnection(t *testing.T) {
 		if kind == "segv" {
 			err = syscall.Kill(pid, syscall.SIGSEGV)
 		} else {
-			err = greet(addr, kind)
+			err = greet(addr, fmt.Sprintf("%s %d", kind, i-1))
 		}
 		if err != nil {
 			t.Fatalf("crash %d (%s): %v", i, kind, err)
