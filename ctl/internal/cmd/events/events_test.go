@@ -11,7 +11,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/sys/unix"
 
-	"github.com/zl-dev/zl/ctl/internal/cmdutil"
 	"github.com/zl-dev/zl/ctl/internal/cmdutil/cmdtest"
 	"github.com/zl-dev/zl/ctl/internal/output"
 	"github.com/zl-dev/zl/libzl"
@@ -253,23 +252,9 @@ func TestNewCmdEvents(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, _, _ := cmdtest.Factory(&cmdtest.FakeClient{}, nil, false)
-			var got *Options
-			cmd := NewCmdEvents(f, func(o *Options) error { got = o; return nil })
-			cmd.SetArgs(strings.Fields(tt.args))
-			cmd.SilenceErrors, cmd.SilenceUsage = true, true
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("error = %v, want %q", err, tt.wantErr)
-				}
-				if cmdutil.ExitCode(err) != cmdutil.ExitUsage {
-					t.Errorf("not a usage error: %v", err)
-				}
+			got := cmdtest.ParseOptions(t, NewCmdEvents, strings.Fields(tt.args), tt.wantErr)
+			if got == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got.Selector != tt.wantSel || got.Follow != tt.wantFollow || got.Count != tt.wantCount {
 				t.Errorf("selector, follow, count = %v, %v, %d; want %v, %v, %d",

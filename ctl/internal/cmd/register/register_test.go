@@ -52,23 +52,9 @@ func TestNewCmdRegister(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, _, _ := cmdtest.Factory(&cmdtest.FakeClient{}, nil, false)
-			var got *Options
-			cmd := NewCmdRegister(f, func(o *Options) error { got = o; return nil })
-			cmd.SetArgs(strings.Fields(tt.args))
-			cmd.SilenceErrors, cmd.SilenceUsage = true, true
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("error = %v, want %q", err, tt.wantErr)
-				}
-				if cmdutil.ExitCode(err) != cmdutil.ExitUsage {
-					t.Errorf("not a usage error: %v", err)
-				}
+			got := cmdtest.ParseOptions(t, NewCmdRegister, strings.Fields(tt.args), tt.wantErr)
+			if got == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got.PID != tt.wantPID || got.Name != tt.wantName || got.Output != output.Table {
 				t.Errorf("pid, name, output = %d, %q, %q; want %d, %q, table", got.PID, got.Name, got.Output, tt.wantPID, tt.wantName)

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/zl-dev/zl/ctl/internal/cmdutil"
 	"github.com/zl-dev/zl/ctl/internal/cmdutil/cmdtest"
 	"github.com/zl-dev/zl/ctl/internal/output"
 	"github.com/zl-dev/zl/libzl"
@@ -33,23 +32,9 @@ func TestNewCmdRestart(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, _, _ := cmdtest.Factory(&cmdtest.FakeClient{}, nil, false)
-			var got *Options
-			cmd := NewCmdRestart(f, func(o *Options) error { got = o; return nil })
-			cmd.SetArgs(strings.Fields(tt.args))
-			cmd.SilenceErrors, cmd.SilenceUsage = true, true
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("error = %v, want %q", err, tt.wantErr)
-				}
-				if cmdutil.ExitCode(err) != cmdutil.ExitUsage {
-					t.Errorf("not a usage error: %v", err)
-				}
+			got := cmdtest.ParseOptions(t, NewCmdRestart, strings.Fields(tt.args), tt.wantErr)
+			if got == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got.Selector != tt.wantSel || got.Exe != tt.wantExe || got.Output != output.Table {
 				t.Errorf("selector, exe, output = %v, %q, %q; want %v, %q, table",

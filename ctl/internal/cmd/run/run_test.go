@@ -97,23 +97,9 @@ func TestNewCmdRun(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, _, _ := cmdtest.Factory(&cmdtest.FakeClient{}, nil, false)
-			var got *Options
-			cmd := NewCmdRun(f, func(o *Options) error { got = o; return nil })
-			cmd.SetArgs(tt.args)
-			cmd.SilenceErrors, cmd.SilenceUsage = true, true
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("error = %v, want %q", err, tt.wantErr)
-				}
-				if cmdutil.ExitCode(err) != cmdutil.ExitUsage {
-					t.Errorf("not a usage error: %v", err)
-				}
+			got := cmdtest.ParseOptions(t, NewCmdRun, tt.args, tt.wantErr)
+			if got == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got.Name != tt.wantName {
 				t.Errorf("name = %q, want %q", got.Name, tt.wantName)

@@ -9,7 +9,10 @@ import (
 	"net"
 	"os"
 	"sync"
+	"testing"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/zl-dev/zl/ctl/internal/cmdutil"
 	"github.com/zl-dev/zl/ctl/internal/output"
@@ -283,4 +286,35 @@ func Factory(fc *FakeClient, dialErr error, terminal bool) (f *cmdutil.Factory, 
 		Output:     output.Table,
 	}
 	return f, stdout, stderr
+}
+
+// ParseOptions builds a command with newCmd, runs it on args with a run
+// function that only captures its options, and returns them. When wantErr is
+// set, the command must fail with exactly that message as a usage error, and
+// ParseOptions returns nil.
+func ParseOptions[O any](t testing.TB, newCmd func(*cmdutil.Factory, func(*O) error) *cobra.Command,
+	args []string, wantErr string) *O {
+	t.Helper()
+	f, _, _ := Factory(&FakeClient{}, nil, false)
+	var got *O
+	cmd := newCmd(f, func(o *O) error { got = o; return nil })
+	cmd.SetArgs(args)
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	err := cmd.Execute()
+	if wantErr != "" {
+		if err == nil || err.Error() != wantErr {
+			t.Fatalf("error = %v, want %q", err, wantErr)
+		}
+		if cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+			t.Errorf("not a usage error: %v", err)
+		}
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got == nil {
+		t.Fatal("the command did not reach its run function")
+	}
+	return got
 }
