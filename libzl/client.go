@@ -20,6 +20,8 @@ const (
 	opSetPolicy  = "set-policy"
 	opRestart    = "restart"
 	opReady      = "ready"
+	opCommit     = "commit"
+	opStats      = "stats"
 )
 
 // MaxNameLen is the longest service name the kernel accepts, in bytes.
@@ -49,7 +51,7 @@ func (notSupportedError) Is(target error) bool { return target == os.ErrNotExist
 // service), and the errno values of golang.org/x/sys/unix match themselves.
 type Error struct {
 	// Op is the operation refused: "register", "unregister", "get",
-	// "set-policy", "restart" or "ready".
+	// "set-policy", "restart", "ready", "commit" or "stats".
 	Op string
 
 	// Message is the kernel's explanation (its extended acknowledgement),
@@ -228,6 +230,68 @@ type Service struct {
 	// MaxRetainedFDs of them. It is nil before any restart and when the
 	// restart kept none.
 	RetainedFDs []int
+
+	// Replay holds the service's replay counters. A kernel that does not
+	// report them leaves them 0.
+	Replay ReplayStats
+}
+
+// ReplayStats holds the counters of a service's replay logs: the copies the
+// kernel keeps of the input the service read on each of its streams (TCP
+// and UNIX stream sockets, pipes) since the stream's last request boundary,
+// to serve it again after a restart.
+type ReplayStats struct {
+	// Held is the number of bytes the service's replay logs hold now, over
+	// all its streams; the policy's ReplayLimit bounds it.
+	Held uint64
+
+	// Streams is the number of streams whose reads are logged for the
+	// service now.
+	Streams uint64
+
+	// Replays counts the streams whose log was served again after a
+	// restart, since registration.
+	Replays uint64
+
+	// Bytes counts the bytes served again from replay logs after restarts,
+	// since registration.
+	Bytes uint64
+
+	// Overflows counts the times a stream of the service lost its replay
+	// guarantee until its next boundary (see EventReplayOverflow), since
+	// registration.
+	Overflows uint64
+}
+
+// Stats holds the state of zlr as a whole, over the services of every
+// namespace, as Client.Stats reports it.
+type Stats struct {
+	// Services is the number of services registered now.
+	Services int
+
+	// ReplayHeld is the number of bytes all replay logs hold now.
+	ReplayHeld uint64
+
+	// ReplayLimit is the most all replay logs may hold together, in
+	// bytes: the kernel.zlr.replay_limit sysctl. A stream whose log would
+	// take more loses its replay guarantee until its next boundary, with
+	// OverflowGlobalLimit.
+	ReplayLimit uint64
+
+	// ReplayStreams is the number of streams whose reads are logged now.
+	ReplayStreams uint64
+
+	// Replays counts the streams whose log was served again after a
+	// restart, since boot.
+	Replays uint64
+
+	// ReplayBytes counts the bytes served again from replay logs, since
+	// boot.
+	ReplayBytes uint64
+
+	// ReplayOverflows counts the times a stream lost its replay guarantee,
+	// since boot.
+	ReplayOverflows uint64
 }
 
 // MaxRetainedFDs is the most descriptor numbers the kernel lists in
@@ -337,6 +401,33 @@ func (c *Client) Restart(sel Selector, exe string) (*Service, error) {
 // Services usually call the package-level Ready instead, which also closes
 // the descriptors they inherited and did not adopt.
 func (c *Client) Ready() (*Service, error) { return c.c.ready() }
+
+// Commit marks a request boundary on fd, a descriptor of the calling
+// process, which must be a registered service: the kernel empties the
+// replay log of the stream (a connected TCP or UNIX stream socket, or a
+// pipe or FIFO) open at fd, and forgets what the service wrote on it. After
+// a restart, the new incarnation reads the stream from there on, and its
+// writes are no longer de-duplicated against the bytes before the commit.
+// Commit is the explicit form of the boundary the kernel finds by itself
+// on a socket, a read that follows a write; see the package-level Commit
+// for when a service needs it.
+//
+// A process that is not a service gets an *Error matching os.ErrNotExist
+// (ENOENT). The kernel refuses what it cannot commit, such as a descriptor
+// that is not open, with a message in the *Error; a kernel whose zlr
+// predates the command refuses it with EOPNOTSUPP.
+func (c *Client) Commit(fd int) error {
+	if fd < 0 || uint64(fd) > math.MaxUint32 {
+		return invalidf(opCommit, "descriptor %d out of range", fd)
+	}
+	return c.c.commit(fd)
+}
+
+// Stats returns the state of zlr as a whole: the services registered in
+// every namespace and the replay logs of all services, against the
+// kernel's global limit. A kernel whose zlr predates the command refuses
+// it with EOPNOTSUPP.
+func (c *Client) Stats() (*Stats, error) { return c.c.stats() }
 
 // SetPolicy changes the policy settings of the service sel chooses that are
 // set in p, and returns the service with its complete policy.

@@ -75,7 +75,8 @@ func (c *client) Close() error { return c.c.Close() }
 // The requests' netlink flags. A do command that has a reply is sent
 // without NLM_F_ACK: the kernel reports errors anyway, and an ack after the
 // reply would arrive as a separate message that the next request would read
-// as its own answer. Unregister has no reply, so it asks for the ack.
+// as its own answer. Unregister and commit have no reply, so they ask for
+// the ack.
 const (
 	flagsDoReply = netlink.Request
 	flagsDoAck   = netlink.Request | netlink.Acknowledge
@@ -145,6 +146,28 @@ func (c *client) restart(sel Selector, exe string) (*Service, error) {
 func (c *client) ready() (*Service, error) {
 	// The kernel refuses any attribute.
 	return c.one(opReady, nl.ZLR_CMD_READY, netlink.NewAttributeEncoder())
+}
+
+func (c *client) commit(fd int) error {
+	ae := netlink.NewAttributeEncoder()
+	ae.Uint32(nl.ZLR_A_SERVICE_FD, uint32(fd))
+	_, err := c.execute(opCommit, nl.ZLR_CMD_COMMIT, flagsDoAck, ae)
+	return err
+}
+
+func (c *client) stats() (*Stats, error) {
+	msgs, err := c.execute(opStats, nl.ZLR_CMD_STATS, flagsDoReply, netlink.NewAttributeEncoder())
+	if err != nil {
+		return nil, err
+	}
+	if len(msgs) != 1 {
+		return nil, fmt.Errorf("zlr %s: kernel sent %d replies, want 1", opStats, len(msgs))
+	}
+	st, err := parseStats(msgs[0].Data)
+	if err != nil {
+		return nil, fmt.Errorf("zlr %s: %w", opStats, err)
+	}
+	return st, nil
 }
 
 // one executes a do command whose reply is one service.
@@ -288,12 +311,53 @@ func parseService(b []byte) (*Service, error) {
 			s.Retained = int(ad.Uint32())
 		case nl.ZLR_A_SERVICE_RETAINED_FDS:
 			ad.Do(decodeFDs(&s.RetainedFDs))
+		case nl.ZLR_A_SERVICE_REPLAY_HELD:
+			ad.Do(decodeUint(&s.Replay.Held))
+		case nl.ZLR_A_SERVICE_REPLAY_STREAMS:
+			ad.Do(decodeUint(&s.Replay.Streams))
+		case nl.ZLR_A_SERVICE_REPLAYS:
+			ad.Do(decodeUint(&s.Replay.Replays))
+		case nl.ZLR_A_SERVICE_REPLAY_BYTES:
+			ad.Do(decodeUint(&s.Replay.Bytes))
+		case nl.ZLR_A_SERVICE_REPLAY_OVERFLOWS:
+			ad.Do(decodeUint(&s.Replay.Overflows))
 		}
 	}
 	if err := ad.Err(); err != nil {
 		return nil, fmt.Errorf("decode service: %w", err)
 	}
 	return &s, nil
+}
+
+// parseStats decodes a stats message's attributes.
+func parseStats(b []byte) (*Stats, error) {
+	ad, err := netlink.NewAttributeDecoder(b)
+	if err != nil {
+		return nil, fmt.Errorf("decode stats: %w", err)
+	}
+	var st Stats
+	for ad.Next() {
+		switch ad.Type() {
+		case nl.ZLR_A_STATS_SERVICES:
+			st.Services = int(ad.Uint32())
+		case nl.ZLR_A_STATS_REPLAY_HELD:
+			ad.Do(decodeUint(&st.ReplayHeld))
+		case nl.ZLR_A_STATS_REPLAY_LIMIT:
+			ad.Do(decodeUint(&st.ReplayLimit))
+		case nl.ZLR_A_STATS_REPLAY_STREAMS:
+			ad.Do(decodeUint(&st.ReplayStreams))
+		case nl.ZLR_A_STATS_REPLAYS:
+			ad.Do(decodeUint(&st.Replays))
+		case nl.ZLR_A_STATS_REPLAY_BYTES:
+			ad.Do(decodeUint(&st.ReplayBytes))
+		case nl.ZLR_A_STATS_REPLAY_OVERFLOWS:
+			ad.Do(decodeUint(&st.ReplayOverflows))
+		}
+	}
+	if err := ad.Err(); err != nil {
+		return nil, fmt.Errorf("decode stats: %w", err)
+	}
+	return &st, nil
 }
 
 // parseFault decodes the attributes of a nested fault into f.

@@ -55,6 +55,11 @@ var webAttrs = cat(
 	),
 	nla(nl.ZLR_A_SERVICE_RETAINED, u32(5)),
 	nla(nl.ZLR_A_SERVICE_RETAINED_FDS, u32s(0, 1, 2, 5, 7)),
+	nla(nl.ZLR_A_SERVICE_REPLAY_HELD, u32(1500)),
+	nla(nl.ZLR_A_SERVICE_REPLAY_STREAMS, u32(4)),
+	nla(nl.ZLR_A_SERVICE_REPLAYS, u64(2)),
+	nla(nl.ZLR_A_SERVICE_REPLAY_BYTES, u64(1<<33)),
+	nla(nl.ZLR_A_SERVICE_REPLAY_OVERFLOWS, u32(1)),
 )
 
 // web is webAttrs decoded.
@@ -88,6 +93,30 @@ var web = &Service{
 	},
 	Retained:    5,
 	RetainedFDs: []int{0, 1, 2, 5, 7},
+	Replay:      ReplayStats{Held: 1500, Streams: 4, Replays: 2, Bytes: 1 << 33, Overflows: 1},
+}
+
+// statsAttrs is a stats message as the kernel sends it, with the NLA_UINT
+// counters in both of their sizes.
+var statsAttrs = cat(
+	nla(nl.ZLR_A_STATS_SERVICES, u32(3)),
+	nla(nl.ZLR_A_STATS_REPLAY_HELD, u32(70000)),
+	nla(nl.ZLR_A_STATS_REPLAY_LIMIT, u64(1<<32)),
+	nla(nl.ZLR_A_STATS_REPLAY_STREAMS, u32(12)),
+	nla(nl.ZLR_A_STATS_REPLAYS, u64(5)),
+	nla(nl.ZLR_A_STATS_REPLAY_BYTES, u32(9000)),
+	nla(nl.ZLR_A_STATS_REPLAY_OVERFLOWS, u64(1<<40)),
+)
+
+// stats is statsAttrs decoded.
+var stats = &Stats{
+	Services:        3,
+	ReplayHeld:      70000,
+	ReplayLimit:     1 << 32,
+	ReplayStreams:   12,
+	Replays:         5,
+	ReplayBytes:     9000,
+	ReplayOverflows: 1 << 40,
 }
 
 // dbAttrs is a second, minimal service message.
@@ -294,6 +323,41 @@ func TestClientRequests(t *testing.T) {
 			want:  web,
 		},
 		{
+			name:  "commit",
+			call:  func(c *Client) (any, error) { return nil, c.Commit(7) },
+			cmd:   nl.ZLR_CMD_COMMIT,
+			flags: netlink.Request | netlink.Acknowledge,
+			attrs: cat(nla(nl.ZLR_A_SERVICE_FD, u32(7))),
+		},
+		{
+			name:  "commit descriptor 0",
+			call:  func(c *Client) (any, error) { return nil, c.Commit(0) },
+			cmd:   nl.ZLR_CMD_COMMIT,
+			flags: netlink.Request | netlink.Acknowledge,
+			attrs: cat(nla(nl.ZLR_A_SERVICE_FD, u32(0))),
+		},
+		{
+			name:  "stats",
+			call:  func(c *Client) (any, error) { return c.Stats() },
+			cmd:   nl.ZLR_CMD_STATS,
+			flags: netlink.Request,
+			attrs: cat(),
+			reply: []genetlink.Message{{Header: genetlink.Header{Command: nl.ZLR_CMD_STATS, Version: 1}, Data: statsAttrs}},
+			want:  stats,
+		},
+		{
+			name:  "stats of a kernel with nothing registered",
+			call:  func(c *Client) (any, error) { return c.Stats() },
+			cmd:   nl.ZLR_CMD_STATS,
+			flags: netlink.Request,
+			attrs: cat(),
+			reply: []genetlink.Message{{Header: genetlink.Header{Command: nl.ZLR_CMD_STATS, Version: 1}, Data: cat(
+				nla(nl.ZLR_A_STATS_SERVICES, u32(0)),
+				nla(nl.ZLR_A_STATS_REPLAY_LIMIT, u32(64<<20)),
+			)}},
+			want: &Stats{ReplayLimit: 64 << 20},
+		},
+		{
 			name: "set-policy flags off",
 			call: func(c *Client) (any, error) {
 				return c.SetPolicy(ByID(3), PolicyConfig{Flags: ptr(PolicyFlags(0))})
@@ -456,6 +520,39 @@ func TestClientKernelErrors(t *testing.T) {
 			is:       []error{unix.ENOENT, os.ErrNotExist},
 		},
 		{
+			name:     "commit from a process that is not a service",
+			call:     func(c *Client) error { return c.Commit(3) },
+			refusal:  refuse(unix.ENOENT, "the calling process is not a registered service"),
+			wantText: "zlr commit: the calling process is not a registered service",
+			wantMsg:  "the calling process is not a registered service",
+			is:       []error{unix.ENOENT, os.ErrNotExist},
+			isNot:    []error{os.ErrPermission, ErrNotSupported},
+		},
+		{
+			name:     "commit a descriptor that is not open",
+			call:     func(c *Client) error { return c.Commit(99) },
+			refusal:  refuse(unix.EBADF, "descriptor 99 is not open"),
+			wantText: "zlr commit: descriptor 99 is not open",
+			wantMsg:  "descriptor 99 is not open",
+			is:       []error{unix.EBADF},
+			isNot:    []error{os.ErrNotExist, os.ErrPermission},
+		},
+		{
+			name:     "commit on a kernel whose zlr predates it",
+			call:     func(c *Client) error { return c.Commit(3) },
+			refusal:  refuse(unix.EOPNOTSUPP, ""),
+			wantText: "zlr commit: operation not supported",
+			is:       []error{unix.EOPNOTSUPP},
+			isNot:    []error{os.ErrNotExist},
+		},
+		{
+			name:     "stats on a kernel whose zlr predates it",
+			call:     func(c *Client) error { _, err := c.Stats(); return err },
+			refusal:  refuse(unix.EOPNOTSUPP, ""),
+			wantText: "zlr stats: operation not supported",
+			is:       []error{unix.EOPNOTSUPP},
+		},
+		{
 			name:     "dump refused",
 			call:     func(c *Client) error { _, err := c.Services(); return err },
 			refusal:  refuse(unix.EPERM, ""),
@@ -593,6 +690,16 @@ func TestClientRefusesBeforeSending(t *testing.T) {
 				return err
 			},
 			want: "zlr set-policy: signal 64 out of range 1-63",
+		},
+		{
+			name: "commit a negative descriptor",
+			call: func(c *Client) error { return c.Commit(-1) },
+			want: "zlr commit: descriptor -1 out of range",
+		},
+		{
+			name: "commit a descriptor beyond u32",
+			call: func(c *Client) error { return c.Commit(1 << 32) },
+			want: "zlr commit: descriptor 4294967296 out of range",
 		},
 		{
 			name: "signal zero",
@@ -742,6 +849,32 @@ func TestParseService(t *testing.T) {
 			want: &Service{Incarnation: 4},
 		},
 		{
+			name: "replay counters of 4 and 8 bytes",
+			data: cat(
+				nla(nl.ZLR_A_SERVICE_REPLAY_HELD, u64(1<<32)),
+				nla(nl.ZLR_A_SERVICE_REPLAY_STREAMS, u32(0)),
+				nla(nl.ZLR_A_SERVICE_REPLAYS, u32(0xffffffff)),
+				nla(nl.ZLR_A_SERVICE_REPLAY_BYTES, u64(0)),
+				nla(nl.ZLR_A_SERVICE_REPLAY_OVERFLOWS, u64(1<<63)),
+			),
+			want: &Service{Replay: ReplayStats{Held: 1 << 32, Replays: 0xffffffff, Overflows: 1 << 63}},
+		},
+		{
+			name:    "replay held of 2 bytes",
+			data:    cat(nla(nl.ZLR_A_SERVICE_REPLAY_HELD, []byte{1, 0})),
+			wantErr: "decode service: unsigned integer attribute of 2 bytes, want 4 or 8",
+		},
+		{
+			name:    "replay overflows of 12 bytes",
+			data:    cat(nla(nl.ZLR_A_SERVICE_REPLAY_OVERFLOWS, u64(1), u32(2))),
+			wantErr: "decode service: unsigned integer attribute of 12 bytes, want 4 or 8",
+		},
+		{
+			name: "commit descriptor in a reply ignored",
+			data: cat(nla(nl.ZLR_A_SERVICE_ID, u32(2)), nla(nl.ZLR_A_SERVICE_FD, u32(5))),
+			want: &Service{ID: 2},
+		},
+		{
 			name:    "retained descriptors of 6 bytes",
 			data:    cat(nla(nl.ZLR_A_SERVICE_RETAINED_FDS, u32(1), []byte{2, 0})),
 			wantErr: "decode service: descriptor list of 6 bytes, not a multiple of 4",
@@ -853,6 +986,105 @@ func FuzzParseService(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = parseService(b)
 	})
+}
+
+func TestParseStats(t *testing.T) {
+	tests := []struct {
+		name    string
+		data    []byte
+		want    *Stats
+		wantErr string
+	}{
+		{name: "all", data: statsAttrs, want: stats},
+		{name: "empty", data: cat(), want: &Stats{}},
+		{
+			name: "unknown attributes ignored",
+			data: cat(
+				nla(nl.ZLR_A_STATS_SERVICES, u32(1)),
+				nla(nl.ZLR_A_STATS_MAX+1, u64(7)),
+				nla(0, []byte{}),
+			),
+			want: &Stats{Services: 1},
+		},
+		{
+			name:    "short services",
+			data:    cat(nla(nl.ZLR_A_STATS_SERVICES, []byte{1, 0})),
+			wantErr: "decode stats: netlink: attribute 1 is not a uint32; length: 2",
+		},
+		{
+			name:    "replay limit of 2 bytes",
+			data:    cat(nla(nl.ZLR_A_STATS_REPLAY_LIMIT, []byte{1, 0})),
+			wantErr: "decode stats: unsigned integer attribute of 2 bytes, want 4 or 8",
+		},
+		{
+			name:    "replay overflows of 16 bytes",
+			data:    cat(nla(nl.ZLR_A_STATS_REPLAY_OVERFLOWS, u64(1), u64(2))),
+			wantErr: "decode stats: unsigned integer attribute of 16 bytes, want 4 or 8",
+		},
+		{
+			name:    "truncated attribute",
+			data:    []byte{8, 0, 2, 0, 1},
+			wantErr: "decode stats:",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseStats(tt.data)
+			if tt.wantErr != "" {
+				if err == nil || !strings.HasPrefix(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want one starting %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("unexpected error: %v", err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("stats (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// FuzzParseStats checks that nothing the kernel sends makes the stats
+// decoder panic.
+func FuzzParseStats(f *testing.F) {
+	f.Add(statsAttrs)
+	f.Add([]byte{8, 0, 2, 0, 1})
+	f.Add(nla(nl.ZLR_A_STATS_REPLAY_HELD, []byte{1, 2, 3}))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, _ = parseStats(b)
+	})
+}
+
+func TestStatsBadReplies(t *testing.T) {
+	tests := []struct {
+		name  string
+		reply []genetlink.Message
+		want  string
+	}{
+		{
+			name:  "two replies",
+			reply: []genetlink.Message{{Data: statsAttrs}, {Data: statsAttrs}},
+			want:  "zlr stats: kernel sent 2 replies, want 1",
+		},
+		{
+			name:  "malformed reply",
+			reply: []genetlink.Message{{Data: nla(nl.ZLR_A_STATS_REPLAYS, []byte{1})}},
+			want:  "zlr stats: decode stats: unsigned integer attribute of 1 bytes, want 4 or 8",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := testClient(t, func(genetlink.Message, netlink.Message) ([]genetlink.Message, error) {
+				return tt.reply, nil
+			})
+			_, err := c.Stats()
+			if err == nil || err.Error() != tt.want {
+				t.Fatalf("error = %v, want %q", err, tt.want)
+			}
+		})
+	}
 }
 
 func TestClientBadReplies(t *testing.T) {

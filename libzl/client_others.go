@@ -15,6 +15,8 @@ func (*client) services() ([]*Service, error)                      { return nil,
 func (*client) setPolicy(Selector, PolicyConfig) (*Service, error) { return nil, ErrNotSupported }
 func (*client) restart(Selector, string) (*Service, error)         { return nil, ErrNotSupported }
 func (*client) ready() (*Service, error)                           { return nil, ErrNotSupported }
+func (*client) commit(int) error                                   { return ErrNotSupported }
+func (*client) stats() (*Stats, error)                             { return nil, ErrNotSupported }
 
 // errText describes err.
 func errText(err error) string { return err.Error() }

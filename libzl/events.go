@@ -37,11 +37,18 @@ const (
 
 	// EventExit: the process of a service ended.
 	EventExit EventKind = zlrnl.ZLR_CMD_EXIT_NTF
+
+	// EventReplayOverflow: a stream of a service lost its replay guarantee
+	// until its next request boundary, because its replay log could not
+	// grow: a restart before that boundary does not replay its input.
+	// Event.StreamKind and Event.StreamIno name the stream,
+	// Event.OverflowReason says why.
+	EventReplayOverflow EventKind = zlrnl.ZLR_CMD_REPLAY_OVERFLOW_NTF
 )
 
 // String returns the kind's name: "register", "unregister", "fault",
-// "restart", "ready", "giveup" or "exit", or "kind(N)" for a kind this
-// package does not know.
+// "restart", "ready", "giveup", "exit" or "replay-overflow", or "kind(N)"
+// for a kind this package does not know.
 func (k EventKind) String() string {
 	switch k {
 	case EventRegister:
@@ -58,13 +65,17 @@ func (k EventKind) String() string {
 		return "giveup"
 	case EventExit:
 		return "exit"
+	case EventReplayOverflow:
+		return "replay-overflow"
 	default:
 		return fmt.Sprintf("kind(%d)", uint8(k))
 	}
 }
 
 // known reports whether k is one of the kinds above.
-func (k EventKind) known() bool { return k >= EventRegister && k <= EventExit }
+func (k EventKind) known() bool {
+	return k >= EventRegister && k <= EventExit || k == EventReplayOverflow
+}
 
 // A RestartCause says why a service was restarted, or was to be.
 type RestartCause uint32
@@ -136,6 +147,74 @@ func (r GiveUpReason) String() string {
 	}
 }
 
+// A StreamKind says what kind of stream a replay log belongs to.
+type StreamKind uint32
+
+// The kinds of streams.
+const (
+	// StreamTCP: a connected TCP socket.
+	StreamTCP StreamKind = zlrnl.ZLR_STREAM_KIND_TCP
+
+	// StreamUnix: a connected UNIX stream socket.
+	StreamUnix StreamKind = zlrnl.ZLR_STREAM_KIND_UNIX
+
+	// StreamPipe: a pipe or a FIFO.
+	StreamPipe StreamKind = zlrnl.ZLR_STREAM_KIND_PIPE
+)
+
+// String returns "tcp", "unix" or "pipe", or "stream-kind(N)" for a kind
+// this package does not know.
+func (k StreamKind) String() string {
+	switch k {
+	case StreamTCP:
+		return "tcp"
+	case StreamUnix:
+		return "unix"
+	case StreamPipe:
+		return "pipe"
+	default:
+		return fmt.Sprintf("stream-kind(%d)", uint32(k))
+	}
+}
+
+// An OverflowReason says why a stream lost its replay guarantee.
+type OverflowReason uint32
+
+// The reasons for an overflow.
+const (
+	// OverflowServiceLimit: the service's replay logs, over all its
+	// streams, would outgrow its policy's ReplayLimit.
+	OverflowServiceLimit OverflowReason = zlrnl.ZLR_OVERFLOW_REASON_SERVICE_LIMIT
+
+	// OverflowGlobalLimit: the replay logs of all services would outgrow
+	// the kernel.zlr.replay_limit sysctl (Stats.ReplayLimit).
+	OverflowGlobalLimit OverflowReason = zlrnl.ZLR_OVERFLOW_REASON_GLOBAL_LIMIT
+
+	// OverflowNoMem: the kernel could not allocate memory for the log.
+	OverflowNoMem OverflowReason = zlrnl.ZLR_OVERFLOW_REASON_NOMEM
+
+	// OverflowTruncated: the service discarded input without reading it
+	// (MSG_TRUNC), so the log cannot hold what it consumed.
+	OverflowTruncated OverflowReason = zlrnl.ZLR_OVERFLOW_REASON_TRUNCATED
+)
+
+// String returns "service-limit", "global-limit", "nomem" or "truncated",
+// or "overflow-reason(N)" for a reason this package does not know.
+func (r OverflowReason) String() string {
+	switch r {
+	case OverflowServiceLimit:
+		return "service-limit"
+	case OverflowGlobalLimit:
+		return "global-limit"
+	case OverflowNoMem:
+		return "nomem"
+	case OverflowTruncated:
+		return "truncated"
+	default:
+		return fmt.Sprintf("overflow-reason(%d)", uint32(r))
+	}
+}
+
 // An Event is something that happened to a service, as the kernel reported
 // it to a Monitor. Every event carries the fields from Kind to Time; the
 // others are set only for the kinds their comments name and are zero
@@ -191,6 +270,23 @@ type Event struct {
 	// ExitStatus is the process's wait status, as wait(2) reports it
 	// (EventExit).
 	ExitStatus syscall.WaitStatus
+
+	// StreamKind is the kind of the stream that lost its replay guarantee
+	// (EventReplayOverflow).
+	StreamKind StreamKind
+
+	// StreamIno is that stream's inode number, as in the socket:[N] and
+	// pipe:[N] links of /proc/PID/fd (EventReplayOverflow).
+	StreamIno uint64
+
+	// OverflowReason is why the stream lost its guarantee
+	// (EventReplayOverflow).
+	OverflowReason OverflowReason
+
+	// ReplayLimit is the limit that was reached, in bytes: the policy's
+	// ReplayLimit for OverflowServiceLimit, the global limit for
+	// OverflowGlobalLimit (EventReplayOverflow).
+	ReplayLimit uint64
 }
 
 // WallTime returns the wall-clock time of the event, given the wall-clock

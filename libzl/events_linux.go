@@ -182,6 +182,14 @@ func parseEvent(kind EventKind, b []byte) (*Event, error) {
 			e.Err = syscall.Errno(abs(int64(ad.Int32())))
 		case nl.ZLR_A_EVENT_EXIT_STATUS:
 			e.ExitStatus = syscall.WaitStatus(ad.Uint32())
+		case nl.ZLR_A_EVENT_STREAM_KIND:
+			e.StreamKind = StreamKind(ad.Uint32())
+		case nl.ZLR_A_EVENT_STREAM_INO:
+			ad.Do(decodeUint(&e.StreamIno))
+		case nl.ZLR_A_EVENT_OVERFLOW_REASON:
+			e.OverflowReason = OverflowReason(ad.Uint32())
+		case nl.ZLR_A_EVENT_REPLAY_LIMIT:
+			ad.Do(decodeUint(&e.ReplayLimit))
 		}
 	}
 	if err := ad.Err(); err != nil {

@@ -370,6 +370,48 @@ func TestParseEvent(t *testing.T) {
 			want: with(webEvent(EventExit), func(e *Event) { e.ExitStatus = 0x8b }),
 		},
 		{
+			name: "replay overflow of a tcp socket",
+			kind: EventReplayOverflow,
+			data: cat(head(),
+				nla(nl.ZLR_A_EVENT_STREAM_KIND, u32(nl.ZLR_STREAM_KIND_TCP)),
+				nla(nl.ZLR_A_EVENT_STREAM_INO, u32(12345)),
+				nla(nl.ZLR_A_EVENT_OVERFLOW_REASON, u32(nl.ZLR_OVERFLOW_REASON_SERVICE_LIMIT)),
+				nla(nl.ZLR_A_EVENT_REPLAY_LIMIT, u32(1<<20)),
+			),
+			want: with(webEvent(EventReplayOverflow), func(e *Event) {
+				e.StreamKind = StreamTCP
+				e.StreamIno = 12345
+				e.OverflowReason = OverflowServiceLimit
+				e.ReplayLimit = 1 << 20
+			}),
+		},
+		{
+			name: "replay overflow of a pipe, uints of 8 bytes",
+			kind: EventReplayOverflow,
+			data: cat(head(),
+				nla(nl.ZLR_A_EVENT_STREAM_KIND, u32(nl.ZLR_STREAM_KIND_PIPE)),
+				nla(nl.ZLR_A_EVENT_STREAM_INO, u64(1<<40)),
+				nla(nl.ZLR_A_EVENT_OVERFLOW_REASON, u32(nl.ZLR_OVERFLOW_REASON_GLOBAL_LIMIT)),
+				nla(nl.ZLR_A_EVENT_REPLAY_LIMIT, u64(8<<30)),
+			),
+			want: with(webEvent(EventReplayOverflow), func(e *Event) {
+				e.StreamKind = StreamPipe
+				e.StreamIno = 1 << 40
+				e.OverflowReason = OverflowGlobalLimit
+				e.ReplayLimit = 8 << 30
+			}),
+		},
+		{
+			name: "replay overflow of a unix socket, unknown kind and reason kept",
+			kind: EventReplayOverflow,
+			data: cat(
+				nla(nl.ZLR_A_EVENT_STREAM_KIND, u32(nl.ZLR_STREAM_KIND_UNIX)),
+				nla(nl.ZLR_A_EVENT_OVERFLOW_REASON, u32(9)),
+				nla(nl.ZLR_A_EVENT_MAX+1, u32(1)),
+			),
+			want: &Event{Kind: EventReplayOverflow, StreamKind: StreamUnix, OverflowReason: 9},
+		},
+		{
 			name: "unknown attributes and values",
 			kind: EventGiveUp,
 			data: cat(
@@ -431,6 +473,30 @@ func TestParseEvent(t *testing.T) {
 			wantErr: "decode exit event: netlink: attribute 13 is not a uint32; length: 1",
 		},
 		{
+			name:    "stream inode of 2 bytes",
+			kind:    EventReplayOverflow,
+			data:    cat(nla(nl.ZLR_A_EVENT_STREAM_INO, []byte{1, 2})),
+			wantErr: "decode replay-overflow event: unsigned integer attribute of 2 bytes, want 4 or 8",
+		},
+		{
+			name:    "replay limit of 16 bytes",
+			kind:    EventReplayOverflow,
+			data:    cat(nla(nl.ZLR_A_EVENT_REPLAY_LIMIT, u64(1), u64(2))),
+			wantErr: "decode replay-overflow event: unsigned integer attribute of 16 bytes, want 4 or 8",
+		},
+		{
+			name:    "long stream kind",
+			kind:    EventReplayOverflow,
+			data:    cat(nla(nl.ZLR_A_EVENT_STREAM_KIND, u64(1))),
+			wantErr: "decode replay-overflow event: netlink: attribute 14 is not a uint32; length: 8",
+		},
+		{
+			name:    "short overflow reason",
+			kind:    EventReplayOverflow,
+			data:    cat(nla(nl.ZLR_A_EVENT_OVERFLOW_REASON, []byte{1})),
+			wantErr: "decode replay-overflow event: netlink: attribute 16 is not a uint32; length: 1",
+		},
+		{
 			name:    "bad fault",
 			kind:    EventFault,
 			data:    cat(nest(nl.ZLR_A_EVENT_FAULT, nla(nl.ZLR_A_FAULT_ADDR, []byte{1, 2, 3}))),
@@ -474,6 +540,7 @@ func FuzzParseEvent(f *testing.F) {
 	f.Add(uint8(nl.ZLR_CMD_FAULT_NTF), cat(head(), segvAttrs(nl.ZLR_A_EVENT_FAULT)))
 	f.Add(uint8(nl.ZLR_CMD_GIVEUP_NTF), cat(nla(nl.ZLR_A_EVENT_ERROR, u32(0x80000000))))
 	f.Add(uint8(nl.ZLR_CMD_EXIT_NTF), []byte{8, 0, 1, 0, 3})
+	f.Add(uint8(nl.ZLR_CMD_REPLAY_OVERFLOW_NTF), cat(head(), nla(nl.ZLR_A_EVENT_STREAM_INO, []byte{1, 2, 3})))
 	f.Fuzz(func(t *testing.T, kind uint8, b []byte) {
 		_, _ = parseEvent(EventKind(kind), b)
 	})
@@ -513,15 +580,24 @@ func TestMonitorNext(t *testing.T) {
 	register := notification(nl.ZLR_CMD_REGISTER_NTF, head())
 	ready := notification(nl.ZLR_CMD_READY_NTF, cat(head(), nla(nl.ZLR_A_EVENT_LATENCY, u32(1000))))
 	exit := notification(nl.ZLR_CMD_EXIT_NTF, cat(head(), nla(nl.ZLR_A_EVENT_EXIT_STATUS, u32(0))))
+	overflow := notification(nl.ZLR_CMD_REPLAY_OVERFLOW_NTF, cat(head(),
+		nla(nl.ZLR_A_EVENT_STREAM_KIND, u32(nl.ZLR_STREAM_KIND_PIPE)),
+		nla(nl.ZLR_A_EVENT_STREAM_INO, u32(777)),
+		nla(nl.ZLR_A_EVENT_OVERFLOW_REASON, u32(nl.ZLR_OVERFLOW_REASON_TRUNCATED)),
+		nla(nl.ZLR_A_EVENT_REPLAY_LIMIT, u32(4096)),
+	))
 
-	// Two events in one datagram, with messages to skip around them: of
-	// another family, a command that is no event, an unknown command.
+	// Three events in one datagram, with messages to skip around them: of
+	// another family, commands that are no events, an unknown command.
 	sock.send(
 		familyMessage(testFamily.ID+1, nl.ZLR_CMD_REGISTER_NTF, head()),
 		register,
 		notification(nl.ZLR_CMD_GET, webAttrs),
 		notification(nl.ZLR_CMD_MAX+1, head()),
 		ready,
+		notification(nl.ZLR_CMD_COMMIT, nla(nl.ZLR_A_SERVICE_FD, u32(3))),
+		notification(nl.ZLR_CMD_STATS, statsAttrs),
+		overflow,
 	)
 	// The kernel dropped some, then a malformed event, then one more.
 	sock.overflow()
@@ -534,6 +610,9 @@ func TestMonitorNext(t *testing.T) {
 	}{
 		{event: ptr(webEvent(EventRegister))},
 		{event: with(webEvent(EventReady), func(e *Event) { e.Latency = time.Microsecond })},
+		{event: with(webEvent(EventReplayOverflow), func(e *Event) {
+			e.StreamKind, e.StreamIno, e.OverflowReason, e.ReplayLimit = StreamPipe, 777, OverflowTruncated, 4096
+		})},
 		{err: ErrEventsLost},
 		{err: errors.New("zlr monitor: decode fault event: unsigned integer attribute of 1 bytes, want 4 or 8")},
 		{event: ptr(webEvent(EventExit))},
@@ -648,8 +727,10 @@ func TestEventStrings(t *testing.T) {
 		{EventReady, "ready"},
 		{EventGiveUp, "giveup"},
 		{EventExit, "exit"},
+		{EventReplayOverflow, "replay-overflow"},
 		{EventKind(0), "kind(0)"},
-		{EventKind(nl.ZLR_CMD_MAX + 1), "kind(14)"},
+		{EventKind(nl.ZLR_CMD_COMMIT), "kind(14)"},
+		{EventKind(nl.ZLR_CMD_MAX + 1), "kind(17)"},
 		{CauseFault, "fault"},
 		{CauseRequest, "request"},
 		{RestartCause(2), "cause(2)"},
@@ -659,6 +740,15 @@ func TestEventStrings(t *testing.T) {
 		{ReasonExecFailed, "exec-failed"},
 		{ReasonKilled, "killed"},
 		{GiveUpReason(7), "reason(7)"},
+		{StreamTCP, "tcp"},
+		{StreamUnix, "unix"},
+		{StreamPipe, "pipe"},
+		{StreamKind(3), "stream-kind(3)"},
+		{OverflowServiceLimit, "service-limit"},
+		{OverflowGlobalLimit, "global-limit"},
+		{OverflowNoMem, "nomem"},
+		{OverflowTruncated, "truncated"},
+		{OverflowReason(4), "overflow-reason(4)"},
 	} {
 		if got := tt.v.String(); got != tt.want {
 			t.Errorf("%T(%v).String() = %q, want %q", tt.v, tt.v, got, tt.want)
@@ -669,12 +759,14 @@ func TestEventStrings(t *testing.T) {
 		EventRegister: nl.ZLR_CMD_REGISTER_NTF, EventUnregister: nl.ZLR_CMD_UNREGISTER_NTF,
 		EventFault: nl.ZLR_CMD_FAULT_NTF, EventRestart: nl.ZLR_CMD_RESTART_NTF,
 		EventReady: nl.ZLR_CMD_READY_NTF, EventGiveUp: nl.ZLR_CMD_GIVEUP_NTF, EventExit: nl.ZLR_CMD_EXIT_NTF,
+		EventReplayOverflow: nl.ZLR_CMD_REPLAY_OVERFLOW_NTF,
 	} {
 		if int(k) != cmd || !k.known() {
 			t.Errorf("%v = %d, want the command %d", k, k, cmd)
 		}
 	}
-	if EventKind(nl.ZLR_CMD_READY).known() || EventKind(nl.ZLR_CMD_MAX+1).known() {
+	if EventKind(nl.ZLR_CMD_READY).known() || EventKind(nl.ZLR_CMD_COMMIT).known() ||
+		EventKind(nl.ZLR_CMD_STATS).known() || EventKind(nl.ZLR_CMD_MAX+1).known() {
 		t.Error("a command that is no notification is a known kind")
 	}
 }

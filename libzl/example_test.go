@@ -1,8 +1,10 @@
 package libzl_test
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"syscall"
@@ -139,6 +141,55 @@ func ExampleClient_Restart() {
 			log.Fatalf("restart dropped: %v: %v", e.Reason, e.Err)
 		}
 	}
+}
+
+// A service that answers one request per line on its standard input, with
+// one line on its standard output, as a pipeline feeds it. Pipes are not
+// both read and written, so the kernel cannot tell by itself where a
+// request ends: the service commits its input once each response is
+// written. A restart then replays only the request it was answering.
+func ExampleCommit() {
+	in := bufio.NewReader(os.Stdin)
+	for {
+		req, err := in.ReadString('\n')
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		if _, err := fmt.Fprintf(os.Stdout, "%d\n", len(req)); err != nil {
+			log.Fatal(err)
+		}
+		// bufio may have read ahead into the next request: commit only
+		// when it has not, or a restart would lose what it holds.
+		if in.Buffered() > 0 {
+			continue
+		}
+		err = libzl.Commit(os.Stdin)
+		switch {
+		case errors.Is(err, libzl.ErrNotSupported), errors.Is(err, os.ErrNotExist):
+			// No zlr, or not a registered service: nothing to commit.
+		case err != nil:
+			log.Print(err)
+		}
+	}
+}
+
+// Report the replay logs of all services against the kernel's limit.
+func ExampleClient_Stats() {
+	c, err := libzl.Dial()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+
+	st, err := c.Stats()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%d services; replay logs hold %d of %d bytes on %d streams; %d overflows since boot\n",
+		st.Services, st.ReplayHeld, st.ReplayLimit, st.ReplayStreams, st.ReplayOverflows)
 }
 
 // Print the events of every service as they happen.

@@ -15,8 +15,10 @@ type PolicyFlags uint32
 
 // Possible PolicyFlags values.
 const (
-	// FlagReplay keeps the bytes a service read since its last request
-	// boundary and replays them to the next incarnation after a restart.
+	// FlagReplay keeps the bytes a service read on each of its streams
+	// (TCP and UNIX stream sockets, pipes and FIFOs) since the stream's
+	// last request boundary and replays them to the next incarnation after
+	// a restart.
 	FlagReplay PolicyFlags = zlrnl.ZLR_POLICY_FLAGS_REPLAY
 
 	// FlagDedup drops the bytes the previous incarnation had already
@@ -86,7 +88,11 @@ type Policy struct {
 	MinUptime time.Duration
 
 	// ReplayLimit is the number of bytes of unanswered input the kernel
-	// keeps for replay.
+	// keeps for the service's replay, over all its streams together (not
+	// per stream). A stream whose log would take the service beyond it
+	// loses its replay guarantee until its next request boundary, and an
+	// EventReplayOverflow says so; Service.Replay.Held is what the logs
+	// hold now.
 	ReplayLimit uint32
 
 	// Flags are the policy's switches.
@@ -122,7 +128,9 @@ type PolicyConfig struct {
 	// MinUptime, if non-nil, sets the minimum uptime, in whole milliseconds.
 	MinUptime *time.Duration
 
-	// ReplayLimit, if non-nil, sets the replay limit in bytes.
+	// ReplayLimit, if non-nil, sets the replay limit in bytes: the most
+	// the replay logs of all the service's streams may hold together. The
+	// kernel accepts up to 1 GiB.
 	ReplayLimit *uint32
 
 	// Flags, if non-nil, replaces all the policy's flags.

@@ -47,6 +47,8 @@ func ExitCode(err error) int {
 const (
 	notSupportedMessage = "this kernel has no zlr support: apply linux-patches/ and build with CONFIG_ZLR=y"
 	permissionHint      = "you must own the process or have CAP_SYS_ADMIN"
+
+	commandMissingMessage = "this kernel's zlr has no %s command: build it from the current linux-patches/"
 )
 
 // ErrorMessage turns err into a sentence for the person who ran zlctl: the
@@ -62,6 +64,10 @@ func ErrorMessage(err error) string {
 		return notSupportedMessage
 	case errors.As(err, &zerr):
 		msg := zerr.Message
+		if msg == "" && errors.Is(err, syscall.EOPNOTSUPP) {
+			// The family is there, the command is not.
+			msg = fmt.Sprintf(commandMissingMessage, zerr.Op)
+		}
 		if msg == "" {
 			msg = fmt.Sprintf("%s refused: %s", zerr.Op, errnoText(zerr.Err))
 		}

@@ -23,6 +23,7 @@ type Client interface {
 	Services() ([]*libzl.Service, error)
 	SetPolicy(sel libzl.Selector, p libzl.PolicyConfig) (*libzl.Service, error)
 	Restart(sel libzl.Selector, exe string) (*libzl.Service, error)
+	Stats() (*libzl.Stats, error)
 	Close() error
 }
 

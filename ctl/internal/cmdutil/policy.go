@@ -96,9 +96,9 @@ func AddPolicyFlags(cmd *cobra.Command) *PolicyFlags {
 	fs.Var(&p.window, "window", "length of the sliding restart window, such as 30s or 1m")
 	fs.Var(&p.backoff, "backoff", "delay before each restart, such as 100ms")
 	fs.Var(&p.minUptime, "min-uptime", "faults sooner than this after a restart are not restarted, such as 5s")
-	fs.Var(&p.replayLimit, "replay-limit", "bytes of unanswered input kept for replay, such as 64KiB or 1MiB")
-	fs.Var(&p.replay, "replay", "replay unanswered input to the restarted process (true|false)")
-	fs.Var(&p.dedup, "dedup", "drop output the previous incarnation had already written (true|false)")
+	fs.Var(&p.replayLimit, "replay-limit", "bytes of unanswered input kept for replay, all streams together, such as 512KiB or 4MiB")
+	fs.Var(&p.replay, "replay", "replay unanswered input after a restart; --replay=false turns it off")
+	fs.Var(&p.dedup, "dedup", "drop output the previous incarnation had already written; --dedup=false turns it off")
 	for _, name := range []string{"replay", "dedup"} {
 		fs.Lookup(name).NoOptDefVal = "true"
 		_ = cmd.RegisterFlagCompletionFunc(name, cobra.FixedCompletions([]string{"true", "false"}, cobra.ShellCompDirectiveNoFileComp))

@@ -193,7 +193,7 @@ func (v *bytesValue) String() string {
 	if !v.set {
 		return ""
 	}
-	return output.Bytes(v.n)
+	return output.Bytes(uint64(v.n))
 }
 
 func (v *bytesValue) Type() string { return "bytes" }

@@ -91,8 +91,26 @@ func eventDetails(e *libzl.Event) []string {
 		}
 	case libzl.EventExit:
 		d = append(d, WaitStatus(e.ExitStatus))
+	case libzl.EventReplayOverflow:
+		d = append(d,
+			Stream(e.StreamKind, e.StreamIno),
+			"reason "+e.OverflowReason.String(),
+			"limit "+Bytes(e.ReplayLimit))
 	}
 	return d
+}
+
+// Stream names a stream as the links of /proc/PID/fd do, with the kind of
+// a socket: "tcp socket:[12345]", "unix socket:[12345]", "pipe:[12345]".
+func Stream(kind libzl.StreamKind, ino uint64) string {
+	switch kind {
+	case libzl.StreamTCP, libzl.StreamUnix:
+		return fmt.Sprintf("%s socket:[%d]", kind, ino)
+	case libzl.StreamPipe:
+		return fmt.Sprintf("pipe:[%d]", ino)
+	default:
+		return fmt.Sprintf("%s inode %d", kind, ino)
+	}
 }
 
 // faultWithAddr names f with the address of the signals that report one:
@@ -150,6 +168,11 @@ type EventJSON struct {
 	Errno       int        `json:"errno,omitempty"`      // giveup with reason exec-failed
 	Error       string     `json:"error,omitempty"`      // the errno's text
 	Exit        *ExitJSON  `json:"exit,omitempty"`       // exit
+
+	StreamKind     string  `json:"stream_kind,omitempty"`     // replay-overflow: "tcp", "unix" or "pipe"
+	StreamIno      *uint64 `json:"stream_ino,omitempty"`      // replay-overflow: as in socket:[N], pipe:[N]
+	OverflowReason string  `json:"overflow_reason,omitempty"` // replay-overflow: "service-limit", ...
+	ReplayLimit    *uint64 `json:"replay_limit,omitempty"`    // replay-overflow: the limit reached, in bytes
 }
 
 // ExitJSON is the pinned JSON form of the wait status of an exit event.
@@ -203,6 +226,12 @@ func NewEventJSON(e *libzl.Event, t EventTime) EventJSON {
 			x.CoreDumped = ws.CoreDump()
 		}
 		j.Exit = x
+	case libzl.EventReplayOverflow:
+		ino, limit := e.StreamIno, e.ReplayLimit
+		j.StreamKind = e.StreamKind.String()
+		j.StreamIno = &ino
+		j.OverflowReason = e.OverflowReason.String()
+		j.ReplayLimit = &limit
 	}
 	return j
 }

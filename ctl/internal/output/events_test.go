@@ -223,6 +223,42 @@ var eventTests = []struct {
 			`"exit":{"status":139,"code":null,"signal":"SIGSEGV","core_dumped":true}}`,
 	},
 	{
+		name: "replay overflow of a tcp socket",
+		event: webEvent(libzl.EventReplayOverflow, func(e *libzl.Event) {
+			e.Incarnation, e.StreamKind, e.StreamIno, e.OverflowReason, e.ReplayLimit = 2, libzl.StreamTCP, 12345, libzl.OverflowServiceLimit, 1<<20
+		}),
+		wantLine: "service 3 (web) pid 1234: replay-overflow, incarnation 2, tcp socket:[12345], reason service-limit, limit 1MiB",
+		wantJSON: `{"time":"2026-11-22T14:13:36.123456789Z","time_ns":100123456789,"event":"replay-overflow","id":3,"name":"web","pid":1234,"incarnation":2,` +
+			`"stream_kind":"tcp","stream_ino":12345,"overflow_reason":"service-limit","replay_limit":1048576}`,
+	},
+	{
+		name: "replay overflow of a unix socket against the global limit",
+		event: webEvent(libzl.EventReplayOverflow, func(e *libzl.Event) {
+			e.StreamKind, e.StreamIno, e.OverflowReason, e.ReplayLimit = libzl.StreamUnix, 1<<40, libzl.OverflowGlobalLimit, 1000000
+		}),
+		wantLine: "service 3 (web) pid 1234: replay-overflow, incarnation 1, unix socket:[1099511627776], reason global-limit, limit 1000000B",
+		wantJSON: `{"time":"2026-11-22T14:13:36.123456789Z","time_ns":100123456789,"event":"replay-overflow","id":3,"name":"web","pid":1234,"incarnation":1,` +
+			`"stream_kind":"unix","stream_ino":1099511627776,"overflow_reason":"global-limit","replay_limit":1000000}`,
+	},
+	{
+		name: "replay overflow of a pipe read with MSG_TRUNC, zero fields kept",
+		event: webEvent(libzl.EventReplayOverflow, func(e *libzl.Event) {
+			e.StreamKind, e.OverflowReason = libzl.StreamPipe, libzl.OverflowTruncated
+		}),
+		wantLine: "service 3 (web) pid 1234: replay-overflow, incarnation 1, pipe:[0], reason truncated, limit 0B",
+		wantJSON: `{"time":"2026-11-22T14:13:36.123456789Z","time_ns":100123456789,"event":"replay-overflow","id":3,"name":"web","pid":1234,"incarnation":1,` +
+			`"stream_kind":"pipe","stream_ino":0,"overflow_reason":"truncated","replay_limit":0}`,
+	},
+	{
+		name: "replay overflow of an unknown stream",
+		event: webEvent(libzl.EventReplayOverflow, func(e *libzl.Event) {
+			e.StreamKind, e.StreamIno, e.OverflowReason, e.ReplayLimit = 7, 99, 8, 4096
+		}),
+		wantLine: "service 3 (web) pid 1234: replay-overflow, incarnation 1, stream-kind(7) inode 99, reason overflow-reason(8), limit 4KiB",
+		wantJSON: `{"time":"2026-11-22T14:13:36.123456789Z","time_ns":100123456789,"event":"replay-overflow","id":3,"name":"web","pid":1234,"incarnation":1,` +
+			`"stream_kind":"stream-kind(7)","stream_ino":99,"overflow_reason":"overflow-reason(8)","replay_limit":4096}`,
+	},
+	{
 		name:     "no name, unknown kind",
 		event:    &libzl.Event{Kind: 20, ID: 9, PID: 1, Time: 100*time.Second + 123456789},
 		wantLine: "service 9 pid 1: kind(20), incarnation 0",

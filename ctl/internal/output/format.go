@@ -86,12 +86,12 @@ func Duration(d time.Duration) string {
 }
 
 // Bytes returns n in the largest binary unit that divides it exactly, such
-// as "64KiB", "1MiB" or "1000B".
-func Bytes(n uint32) string {
+// as "64KiB", "1MiB", "8GiB" or "1000B".
+func Bytes(n uint64) string {
 	for _, u := range []struct {
 		name string
-		size uint32
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		size uint64
+	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
 		if n != 0 && n%u.size == 0 {
 			return fmt.Sprintf("%d%s", n/u.size, u.name)
 		}

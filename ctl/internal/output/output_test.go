@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -39,11 +40,12 @@ func TestDuration(t *testing.T) {
 
 func TestBytes(t *testing.T) {
 	for _, tt := range []struct {
-		n    uint32
+		n    uint64
 		want string
 	}{
 		{0, "0B"}, {1000, "1000B"}, {1024, "1KiB"}, {65536, "64KiB"}, {1 << 20, "1MiB"},
-		{1<<20 + 1024, "1025KiB"}, {1 << 30, "1GiB"},
+		{1<<20 + 1024, "1025KiB"}, {1 << 30, "1GiB"}, {8 << 30, "8GiB"}, {3 << 40, "3TiB"},
+		{1<<32 - 1, "4294967295B"}, {1<<64 - 1, "18446744073709551615B"},
 	} {
 		if got := Bytes(tt.n); got != tt.want {
 			t.Errorf("Bytes(%d) = %q, want %q", tt.n, got, tt.want)
@@ -91,6 +93,13 @@ func TestJSONFieldSet(t *testing.T) {
 		"last_fault":    nil,
 		"retained":      0.0,
 		"retained_fds":  []any{},
+		"replay": map[string]any{
+			"held":      0.0,
+			"streams":   0.0,
+			"replays":   0.0,
+			"bytes":     0.0,
+			"overflows": 0.0,
+		},
 		"policy": map[string]any{
 			"fault_signals":    []any{},
 			"fault_exit_codes": []any{},
@@ -262,6 +271,11 @@ registered:       1m1s after boot
 last fault:       none
 retained:         -
 retained fds:     -
+replay held:      0B
+replay streams:   0
+replays:          0
+replayed bytes:   0B
+replay overflows: 0
 fault signals:    none
 fault exit codes: none
 max restarts:     0
@@ -273,6 +287,75 @@ flags:            none
 `
 	if diff := cmp.Diff(want, b.String()); diff != "" {
 		t.Errorf("output (-want +got):\n%s", diff)
+	}
+}
+
+func TestWriteServiceReplay(t *testing.T) {
+	var b bytes.Buffer
+	svc := &libzl.Service{Replay: libzl.ReplayStats{Held: 1500, Streams: 4, Replays: 2, Bytes: 8 << 30, Overflows: 1}}
+	if err := WriteService(&b, svc, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := `replay held:      1500B
+replay streams:   4
+replays:          2
+replayed bytes:   8GiB
+replay overflows: 1
+`
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("output lacks\n%s\n%s", want, b.String())
+	}
+	j := NewServiceJSON(svc).Replay
+	if diff := cmp.Diff(ReplayJSON{Held: 1500, Streams: 4, Replays: 2, Bytes: 8 << 30, Overflows: 1}, j); diff != "" {
+		t.Errorf("replay JSON (-want +got):\n%s", diff)
+	}
+}
+
+func TestWriteStats(t *testing.T) {
+	st := &libzl.Stats{
+		Services: 3, ReplayHeld: 70000, ReplayLimit: 64 << 20, ReplayStreams: 12,
+		Replays: 5, ReplayBytes: 9 << 10, ReplayOverflows: 1 << 40,
+	}
+	var b bytes.Buffer
+	if err := WriteStats(&b, st); err != nil {
+		t.Fatal(err)
+	}
+	want := `services:         3
+replay held:      70000B
+replay limit:     64MiB
+replay streams:   12
+replays:          5
+replayed bytes:   9KiB
+replay overflows: 1099511627776
+`
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("output (-want +got):\n%s", diff)
+	}
+}
+
+// TestStatsJSONFieldSet pins the JSON field names and types of stats:
+// scripts depend on them.
+func TestStatsJSONFieldSet(t *testing.T) {
+	var b bytes.Buffer
+	st := &libzl.Stats{
+		Services: 3, ReplayHeld: 70000, ReplayLimit: 1<<64 - 1, ReplayStreams: 12,
+		Replays: 5, ReplayBytes: 9000, ReplayOverflows: 7,
+	}
+	if err := WriteJSON(&b, NewStatsJSON(st)); err != nil {
+		t.Fatal(err)
+	}
+	want := `{
+  "services": 3,
+  "replay_held": 70000,
+  "replay_limit": 18446744073709551615,
+  "replay_streams": 12,
+  "replays": 5,
+  "replay_bytes": 9000,
+  "replay_overflows": 7
+}
+`
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("JSON (-want +got):\n%s", diff)
 	}
 }
 

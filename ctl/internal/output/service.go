@@ -30,7 +30,17 @@ type ServiceJSON struct {
 	LastFault    *FaultJSON `json:"last_fault"`   // null until a fault
 	Retained     int        `json:"retained"`     // 0 before a restart
 	RetainedFDs  []int      `json:"retained_fds"` // never null; the first 1024
+	Replay       ReplayJSON `json:"replay"`
 	Policy       PolicyJSON `json:"policy"`
+}
+
+// ReplayJSON is the pinned JSON form of a service's replay counters.
+type ReplayJSON struct {
+	Held      uint64 `json:"held"`      // bytes the replay logs hold now
+	Streams   uint64 `json:"streams"`   // streams logged now
+	Replays   uint64 `json:"replays"`   // streams replayed after restarts
+	Bytes     uint64 `json:"bytes"`     // bytes replayed after restarts
+	Overflows uint64 `json:"overflows"` // times a stream lost its guarantee
 }
 
 // FaultJSON is the pinned JSON form of a fault.
@@ -71,7 +81,14 @@ func NewServiceJSON(s *libzl.Service) ServiceJSON {
 		LastFault:    NewFaultJSON(s.LastFault),
 		Retained:     s.Retained,
 		RetainedFDs:  append([]int{}, s.RetainedFDs...),
-		Policy:       NewPolicyJSON(s.Policy),
+		Replay: ReplayJSON{
+			Held:      s.Replay.Held,
+			Streams:   s.Replay.Streams,
+			Replays:   s.Replay.Replays,
+			Bytes:     s.Replay.Bytes,
+			Overflows: s.Replay.Overflows,
+		},
+		Policy: NewPolicyJSON(s.Policy),
 	}
 }
 
@@ -151,6 +168,11 @@ func WriteService(w io.Writer, s *libzl.Service, clock Clock) error {
 		{"last fault", Fault(s.LastFault, clock)},
 		{"retained", Retained(s)},
 		{"retained fds", RetainedFDs(s)},
+		{"replay held", Bytes(s.Replay.Held)},
+		{"replay streams", fmt.Sprint(s.Replay.Streams)},
+		{"replays", fmt.Sprint(s.Replay.Replays)},
+		{"replayed bytes", Bytes(s.Replay.Bytes)},
+		{"replay overflows", fmt.Sprint(s.Replay.Overflows)},
 	}
 	return writeKeyValues(w, append(rows, policyRows(s.Policy)...))
 }
@@ -265,7 +287,7 @@ func policyRows(p libzl.Policy) [][2]string {
 		{"window", Duration(p.Window)},
 		{"backoff", Duration(p.Backoff)},
 		{"min uptime", Duration(p.MinUptime)},
-		{"replay limit", Bytes(p.ReplayLimit)},
+		{"replay limit", Bytes(uint64(p.ReplayLimit))},
 		{"flags", orNone(strings.Join(p.Flags.Names(), " "))},
 	}
 }

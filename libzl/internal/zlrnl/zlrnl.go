@@ -46,6 +46,21 @@ const (
 	ZLR_GIVEUP_REASON_KILLED      = 4
 )
 
+// enum zlr_stream_kind.
+const (
+	ZLR_STREAM_KIND_TCP  = 0
+	ZLR_STREAM_KIND_UNIX = 1
+	ZLR_STREAM_KIND_PIPE = 2
+)
+
+// enum zlr_overflow_reason.
+const (
+	ZLR_OVERFLOW_REASON_SERVICE_LIMIT = 0
+	ZLR_OVERFLOW_REASON_GLOBAL_LIMIT  = 1
+	ZLR_OVERFLOW_REASON_NOMEM         = 2
+	ZLR_OVERFLOW_REASON_TRUNCATED     = 3
+)
+
 // Attributes of the policy attribute set.
 const (
 	ZLR_A_POLICY_FAULT_SIGNALS    = 1
@@ -74,41 +89,64 @@ const (
 
 // Attributes of the service attribute set.
 const (
-	ZLR_A_SERVICE_ID           = 1
-	ZLR_A_SERVICE_PID          = 2
-	ZLR_A_SERVICE_NAME         = 3
-	ZLR_A_SERVICE_UID          = 4
-	ZLR_A_SERVICE_POLICY       = 5
-	ZLR_A_SERVICE_INCARNATION  = 6
-	ZLR_A_SERVICE_FAULTS       = 7
-	ZLR_A_SERVICE_RESTARTS     = 8
-	ZLR_A_SERVICE_GIVEUPS      = 9
-	ZLR_A_SERVICE_REG_TIME     = 10
-	ZLR_A_SERVICE_EXE          = 11
-	ZLR_A_SERVICE_LAST_FAULT   = 12
-	ZLR_A_SERVICE_RETAINED     = 13
-	ZLR_A_SERVICE_RETAINED_FDS = 14
+	ZLR_A_SERVICE_ID               = 1
+	ZLR_A_SERVICE_PID              = 2
+	ZLR_A_SERVICE_NAME             = 3
+	ZLR_A_SERVICE_UID              = 4
+	ZLR_A_SERVICE_POLICY           = 5
+	ZLR_A_SERVICE_INCARNATION      = 6
+	ZLR_A_SERVICE_FAULTS           = 7
+	ZLR_A_SERVICE_RESTARTS         = 8
+	ZLR_A_SERVICE_GIVEUPS          = 9
+	ZLR_A_SERVICE_REG_TIME         = 10
+	ZLR_A_SERVICE_EXE              = 11
+	ZLR_A_SERVICE_LAST_FAULT       = 12
+	ZLR_A_SERVICE_RETAINED         = 13
+	ZLR_A_SERVICE_RETAINED_FDS     = 14
+	ZLR_A_SERVICE_REPLAY_HELD      = 15
+	ZLR_A_SERVICE_REPLAY_STREAMS   = 16
+	ZLR_A_SERVICE_REPLAYS          = 17
+	ZLR_A_SERVICE_REPLAY_BYTES     = 18
+	ZLR_A_SERVICE_REPLAY_OVERFLOWS = 19
+	ZLR_A_SERVICE_FD               = 20
 
-	ZLR_A_SERVICE_MAX = 14
+	ZLR_A_SERVICE_MAX = 20
+)
+
+// Attributes of the stats attribute set.
+const (
+	ZLR_A_STATS_SERVICES         = 1
+	ZLR_A_STATS_REPLAY_HELD      = 2
+	ZLR_A_STATS_REPLAY_LIMIT     = 3
+	ZLR_A_STATS_REPLAY_STREAMS   = 4
+	ZLR_A_STATS_REPLAYS          = 5
+	ZLR_A_STATS_REPLAY_BYTES     = 6
+	ZLR_A_STATS_REPLAY_OVERFLOWS = 7
+
+	ZLR_A_STATS_MAX = 7
 )
 
 // Attributes of the event attribute set.
 const (
-	ZLR_A_EVENT_ID          = 1
-	ZLR_A_EVENT_PID         = 2
-	ZLR_A_EVENT_NAME        = 3
-	ZLR_A_EVENT_INCARNATION = 4
-	ZLR_A_EVENT_TIME        = 5
-	ZLR_A_EVENT_FAULT       = 6
-	ZLR_A_EVENT_CAUSE       = 7
-	ZLR_A_EVENT_LATENCY     = 8
-	ZLR_A_EVENT_EXE         = 9
-	ZLR_A_EVENT_RETAINED    = 10
-	ZLR_A_EVENT_REASON      = 11
-	ZLR_A_EVENT_ERROR       = 12
-	ZLR_A_EVENT_EXIT_STATUS = 13
+	ZLR_A_EVENT_ID              = 1
+	ZLR_A_EVENT_PID             = 2
+	ZLR_A_EVENT_NAME            = 3
+	ZLR_A_EVENT_INCARNATION     = 4
+	ZLR_A_EVENT_TIME            = 5
+	ZLR_A_EVENT_FAULT           = 6
+	ZLR_A_EVENT_CAUSE           = 7
+	ZLR_A_EVENT_LATENCY         = 8
+	ZLR_A_EVENT_EXE             = 9
+	ZLR_A_EVENT_RETAINED        = 10
+	ZLR_A_EVENT_REASON          = 11
+	ZLR_A_EVENT_ERROR           = 12
+	ZLR_A_EVENT_EXIT_STATUS     = 13
+	ZLR_A_EVENT_STREAM_KIND     = 14
+	ZLR_A_EVENT_STREAM_INO      = 15
+	ZLR_A_EVENT_OVERFLOW_REASON = 16
+	ZLR_A_EVENT_REPLAY_LIMIT    = 17
 
-	ZLR_A_EVENT_MAX = 13
+	ZLR_A_EVENT_MAX = 17
 )
 
 // Commands.
@@ -129,5 +167,11 @@ const (
 	ZLR_CMD_GIVEUP_NTF     = 12
 	ZLR_CMD_EXIT_NTF       = 13
 
-	ZLR_CMD_MAX = 13
+	// Later commands, in the order of the spec: the replay-overflow
+	// notification is on the monitor group too.
+	ZLR_CMD_COMMIT              = 14
+	ZLR_CMD_STATS               = 15
+	ZLR_CMD_REPLAY_OVERFLOW_NTF = 16
+
+	ZLR_CMD_MAX = 16
 )

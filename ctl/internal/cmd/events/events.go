@@ -64,7 +64,12 @@ func NewCmdEvents(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command 
 			"             restart, the number of descriptors kept\n" +
 			"  ready      the latency from the fault or request to the ready call\n" +
 			"  giveup     why the kernel let the fault through, or dropped the request\n" +
-			"  exit       how the process ended\n\n" +
+			"  exit       how the process ended\n" +
+			"  replay-overflow\n" +
+			"             the stream that lost its replay guarantee until its next\n" +
+			"             request boundary (tcp socket:[N], unix socket:[N] or pipe:[N],\n" +
+			"             as in /proc/PID/fd), why (service-limit, global-limit, nomem,\n" +
+			"             truncated) and the limit reached\n\n" +
 			"-o json prints one JSON object per line. With a service, zlctl prints\n" +
 			"only its events and stops after it exits or is unregistered, unless\n" +
 			"--follow is given; without one, it runs until interrupted. --count stops\n" +

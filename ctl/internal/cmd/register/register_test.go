@@ -47,6 +47,25 @@ func TestNewCmdRegister(t *testing.T) {
 				Config: libzl.PolicyConfig{Backoff: ptr(time.Second), MinUptime: ptr(2 * time.Minute)},
 			},
 		},
+		{
+			name:    "replay limit in bytes, replay and dedup off",
+			args:    "--pid 42 --replay-limit 4194304 --replay=false --dedup=false",
+			wantPID: 42,
+			want: cmdutil.PolicyChange{
+				Config: libzl.PolicyConfig{ReplayLimit: ptr[uint32](4 << 20)},
+				Replay: ptr(false),
+				Dedup:  ptr(false),
+			},
+		},
+		{
+			name:    "replay limit in KiB, replay on",
+			args:    "--pid 42 --replay-limit 512KiB --replay",
+			wantPID: 42,
+			want: cmdutil.PolicyChange{
+				Config: libzl.PolicyConfig{ReplayLimit: ptr[uint32](512 << 10)},
+				Replay: ptr(true),
+			},
+		},
 		{name: "no pid", args: "--name api", wantErr: "--pid is required: give the process to register"},
 		{name: "argument", args: "--pid 1 api", wantErr: `unexpected argument "api"`},
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/zl-dev/zl/ctl/internal/cmd/restart"
 	"github.com/zl-dev/zl/ctl/internal/cmd/run"
 	"github.com/zl-dev/zl/ctl/internal/cmd/show"
+	"github.com/zl-dev/zl/ctl/internal/cmd/stats"
 	"github.com/zl-dev/zl/ctl/internal/cmd/unregister"
 	"github.com/zl-dev/zl/ctl/internal/cmdutil"
 	"github.com/zl-dev/zl/ctl/internal/output"
@@ -35,6 +36,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 			"  zlctl policy set --pid 1234 --fault-exit-codes 2\n" +
 			"  zlctl restart --pid 1234 --exec /usr/local/bin/api-server-2.1\n" +
 			"  zlctl events\n" +
+			"  zlctl stats\n" +
 			"  zlctl unregister --pid 1234",
 		Args:          cmdutil.NoSubcommand,
 		RunE:          cmdutil.ShowHelp,
@@ -59,6 +61,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		policy.NewCmdPolicy(f),
 		restart.NewCmdRestart(f, nil),
 		events.NewCmdEvents(f, nil),
+		stats.NewCmdStats(f, nil),
 		completion.NewCmdCompletion(f),
 	)
 	return cmd

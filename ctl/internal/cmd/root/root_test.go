@@ -33,6 +33,7 @@ func web() *libzl.Service {
 		},
 		Retained:    5,
 		RetainedFDs: []int{0, 1, 2, 5, 7},
+		Replay:      libzl.ReplayStats{Held: 1500, Streams: 2, Replays: 1, Bytes: 4096},
 		Policy: libzl.Policy{
 			FaultSignals: []syscall.Signal{
 				syscall.SIGILL, syscall.SIGABRT, syscall.SIGBUS, syscall.SIGFPE, syscall.SIGSEGV, syscall.SIGSYS,
@@ -68,6 +69,11 @@ registered:       1h58m ago (1m30s after boot)
 last fault:       SIGSEGV (code 1) at 0x0, ip 0x401136, 3s ago
 retained:         5
 retained fds:     0-2,5,7
+replay held:      1500B
+replay streams:   2
+replays:          1
+replayed bytes:   4KiB
+replay overflows: 0
 fault signals:    SIGILL SIGABRT SIGBUS SIGFPE SIGSEGV SIGSYS
 fault exit codes: 2 70
 max restarts:     5
@@ -129,6 +135,13 @@ const webJSON = `{
     5,
     7
   ],
+  "replay": {
+    "held": 1500,
+    "streams": 2,
+    "replays": 1,
+    "bytes": 4096,
+    "overflows": 0
+  },
   "policy": ` + webPolicyJSON + `
 }
 `
@@ -206,6 +219,11 @@ registered:       59m ago (1h0m30s after boot)
 last fault:       none
 retained:         -
 retained fds:     -
+replay held:      0B
+replay streams:   0
+replays:          0
+replayed bytes:   0B
+replay overflows: 0
 fault signals:    none
 fault exit codes: none
 max restarts:     0
@@ -367,6 +385,18 @@ flags:            none
 			}},
 		},
 		{
+			name:    "register with a replay limit in bytes, replay off",
+			args:    []string{"register", "--pid", "1234", "--replay-limit", "4194304", "--replay=false", "--dedup=false", "-o", "json"},
+			wantOut: webJSON,
+			wantCalls: []cmdtest.Call{{
+				Method: "Register",
+				Registration: libzl.Registration{PID: 1234, Policy: libzl.PolicyConfig{
+					ReplayLimit: ptr[uint32](4 << 20),
+					Flags:       ptr(libzl.PolicyFlags(0)),
+				}},
+			}},
+		},
+		{
 			name:    "register switching one flag off keeps the other default",
 			args:    []string{"register", "--pid", "1234", "--dedup=false", "-o", "json"},
 			wantOut: webJSON,
@@ -482,6 +512,18 @@ flags:            none
 				}},
 			}},
 			wantExec: []cmdtest.ExecCall{{Argv0: server, Argv: []string{"server", "--port", "8080", "-o", "json"}}},
+		},
+		{
+			name: "run with a replay limit in MiB, dedup off",
+			args: []string{"run", "--replay-limit", "4MiB", "--dedup=false", "--", "server"},
+			wantCalls: []cmdtest.Call{{
+				Method: "Register",
+				Registration: libzl.Registration{Name: "server", Policy: libzl.PolicyConfig{
+					ReplayLimit: ptr[uint32](4 << 20),
+					Flags:       ptr(libzl.FlagReplay),
+				}},
+			}},
+			wantExec: []cmdtest.ExecCall{{Argv0: server, Argv: []string{"server"}}},
 		},
 		{
 			name:      "run names the service after the command",
@@ -600,6 +642,33 @@ flags:            none
 					FaultSignals:   []syscall.Signal{},
 					FaultExitCodes: []uint8{2, 70},
 				},
+			}},
+		},
+		{
+			name:    "policy set the replay limit in KiB, replay back on",
+			args:    []string{"policy", "set", "3", "--replay-limit", "512KiB", "--replay", "--dedup=true", "-o", "json"},
+			wantOut: webJSON,
+			wantCalls: []cmdtest.Call{{
+				Method: "SetPolicy", Selector: libzl.ByID(3),
+				Policy: libzl.PolicyConfig{ReplayLimit: ptr[uint32](512 << 10), Flags: ptr(libzl.FlagReplay | libzl.FlagDedup)},
+			}},
+		},
+		{
+			name:     "policy set a replay limit beyond 32 bits",
+			args:     []string{"policy", "set", "3", "--replay-limit", "4GiB"},
+			wantCode: 2,
+			wantErr: "zlctl: invalid argument \"4GiB\" for \"--replay-limit\" flag: too large: want a size in bytes such as 65536, 64KiB or 1MiB up to 4GiB-1\n" +
+				"Run 'zlctl policy set --help' for usage.\n",
+		},
+		{
+			name:     "policy set a replay limit the kernel refuses",
+			args:     []string{"policy", "set", "3", "--replay-limit", "2GiB"},
+			fake:     cmdtest.FakeClient{Err: kernelErr("set-policy", unix.ERANGE, "replay-limit 2147483648 out of range 0-1073741824")},
+			wantCode: 1,
+			wantErr:  "zlctl: replay-limit 2147483648 out of range 0-1073741824\n",
+			wantCalls: []cmdtest.Call{{
+				Method: "SetPolicy", Selector: libzl.ByID(3),
+				Policy: libzl.PolicyConfig{ReplayLimit: ptr[uint32](2 << 30)},
 			}},
 		},
 		{
@@ -738,6 +807,34 @@ flags:            none
 			wantErr: "zlctl: events lost: zlctl read them too slowly (the counters of 'zlctl list' are complete)\n",
 		},
 		{
+			name: "events of replay overflows",
+			args: []string{"events", "--count", "2"},
+			monitor: &cmdtest.FakeMonitor{Items: []cmdtest.MonitorItem{
+				{Event: &libzl.Event{
+					Kind: libzl.EventReplayOverflow, ID: 3, PID: 1234, Name: "web", Incarnation: 2, Time: cmdtest.Uptime - time.Second,
+					StreamKind: libzl.StreamTCP, StreamIno: 12345, OverflowReason: libzl.OverflowServiceLimit, ReplayLimit: 1 << 20,
+				}},
+				{Event: &libzl.Event{
+					Kind: libzl.EventReplayOverflow, ID: 4, PID: 77, Name: "db", Time: cmdtest.Uptime,
+					StreamKind: libzl.StreamPipe, StreamIno: 678, OverflowReason: libzl.OverflowGlobalLimit, ReplayLimit: 64 << 20,
+				}},
+			}},
+			wantOut: "2026-11-22T14:13:35.000000Z service 3 (web) pid 1234: replay-overflow, incarnation 2, tcp socket:[12345], reason service-limit, limit 1MiB\n" +
+				"2026-11-22T14:13:36.000000Z service 4 (db) pid 77: replay-overflow, incarnation 0, pipe:[678], reason global-limit, limit 64MiB\n",
+		},
+		{
+			name: "events of replay overflows, json",
+			args: []string{"events", "-n", "1", "-o", "json"},
+			monitor: &cmdtest.FakeMonitor{Items: []cmdtest.MonitorItem{
+				{Event: &libzl.Event{
+					Kind: libzl.EventReplayOverflow, ID: 3, PID: 1234, Name: "web", Incarnation: 2, Time: cmdtest.Uptime,
+					StreamKind: libzl.StreamUnix, StreamIno: 12345, OverflowReason: libzl.OverflowNoMem, ReplayLimit: 1 << 20,
+				}},
+			}},
+			wantOut: `{"time":"2026-11-22T14:13:36Z","time_ns":7200000000000,"event":"replay-overflow","id":3,"name":"web","pid":1234,"incarnation":2,` +
+				`"stream_kind":"unix","stream_ino":12345,"overflow_reason":"nomem","replay_limit":1048576}` + "\n",
+		},
+		{
 			name: "events of a service until it exits",
 			args: []string{"events", "3", "-o", "json"},
 			monitor: &cmdtest.FakeMonitor{Items: []cmdtest.MonitorItem{
@@ -769,6 +866,71 @@ flags:            none
 			args:     []string{"events", "--count", "0"},
 			wantCode: 2,
 			wantErr:  "zlctl: invalid --count 0: want a number of events from 1 up\nRun 'zlctl events --help' for usage.\n",
+		},
+
+		// stats
+		{
+			name: "stats",
+			args: []string{"stats"},
+			fake: cmdtest.FakeClient{Totals: &libzl.Stats{
+				Services: 2, ReplayHeld: 1500, ReplayLimit: 64 << 20, ReplayStreams: 2,
+				Replays: 1, ReplayBytes: 4096, ReplayOverflows: 3,
+			}},
+			wantOut: `services:         2
+replay held:      1500B
+replay limit:     64MiB
+replay streams:   2
+replays:          1
+replayed bytes:   4KiB
+replay overflows: 3
+`,
+			wantCalls: []cmdtest.Call{{Method: "Stats"}},
+		},
+		{
+			name: "stats json",
+			args: []string{"stats", "-o", "json"},
+			fake: cmdtest.FakeClient{Totals: &libzl.Stats{
+				Services: 2, ReplayHeld: 1500, ReplayLimit: 64 << 20, ReplayStreams: 2,
+				Replays: 1, ReplayBytes: 4096, ReplayOverflows: 3,
+			}},
+			wantOut: `{
+  "services": 2,
+  "replay_held": 1500,
+  "replay_limit": 67108864,
+  "replay_streams": 2,
+  "replays": 1,
+  "replay_bytes": 4096,
+  "replay_overflows": 3
+}
+`,
+			wantCalls: []cmdtest.Call{{Method: "Stats"}},
+		},
+		{
+			name:      "stats on a kernel whose zlr lacks the command",
+			args:      []string{"stats"},
+			fake:      cmdtest.FakeClient{Err: kernelErr("stats", unix.EOPNOTSUPP, "")},
+			wantCode:  1,
+			wantErr:   "zlctl: this kernel's zlr has no stats command: build it from the current linux-patches/\n",
+			wantCalls: []cmdtest.Call{{Method: "Stats"}},
+		},
+		{
+			name:     "stats without zlr",
+			args:     []string{"stats"},
+			dialErr:  fmt.Errorf("dial: %w", libzl.ErrNotSupported),
+			wantCode: 1,
+			wantErr:  "zlctl: this kernel has no zlr support: apply linux-patches/ and build with CONFIG_ZLR=y\n",
+		},
+		{
+			name:     "stats with an argument",
+			args:     []string{"stats", "3"},
+			wantCode: 2,
+			wantErr:  "zlctl: unexpected argument \"3\"\nRun 'zlctl stats --help' for usage.\n",
+		},
+		{
+			name:     "stats with a flag of another command",
+			args:     []string{"stats", "--pid", "3"},
+			wantCode: 2,
+			wantErr:  "zlctl: unknown flag: --pid\nRun 'zlctl stats --help' for usage.\n",
 		},
 
 		// global

@@ -37,6 +37,8 @@ type FakeClient struct {
 	Svc *libzl.Service
 	// List answers Services.
 	List []*libzl.Service
+	// Totals answers Stats.
+	Totals *libzl.Stats
 	// Err, if set, is what every method returns; ErrFor, if it has an
 	// entry for a method, what that method returns.
 	Err    error
@@ -96,6 +98,18 @@ func (c *FakeClient) SetPolicy(sel libzl.Selector, p libzl.PolicyConfig) (*libzl
 // Restart implements cmdutil.Client.
 func (c *FakeClient) Restart(sel libzl.Selector, exe string) (*libzl.Service, error) {
 	return c.answer(Call{Method: "Restart", Selector: sel, Exe: exe})
+}
+
+// Stats implements cmdutil.Client.
+func (c *FakeClient) Stats() (*libzl.Stats, error) {
+	c.Calls = append(c.Calls, Call{Method: "Stats"})
+	if err := c.err("Stats"); err != nil {
+		return nil, err
+	}
+	if c.Totals == nil {
+		return nil, errors.New("cmdtest: no Totals to answer with")
+	}
+	return c.Totals, nil
 }
 
 // Close implements cmdutil.Client.

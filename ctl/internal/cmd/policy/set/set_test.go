@@ -34,6 +34,15 @@ func TestNewCmdSet(t *testing.T) {
 			wantSel: libzl.ByPID(9),
 			want:    cmdutil.PolicyChange{Config: libzl.PolicyConfig{FaultExitCodes: []uint8{2}}},
 		},
+		{
+			name:    "replay limit in MiB, dedup off",
+			args:    "3 --replay-limit 4MiB --dedup=false",
+			wantSel: libzl.ByID(3),
+			want: cmdutil.PolicyChange{
+				Config: libzl.PolicyConfig{ReplayLimit: ptr[uint32](4 << 20)},
+				Dedup:  ptr(false),
+			},
+		},
 		{name: "nothing", args: "3", wantErr: "nothing to change: give at least one policy flag"},
 		{name: "no service", args: "--replay", wantErr: "give a service ID or --pid"},
 	}
