@@ -1,0 +1,11 @@
+//go:build !linux
+
+package main
+
+import "syscall"
+
+// sysProcAttr puts the command in a process group of its own, so that a
+// ^C on the terminal reaches the supervisor alone, which passes it on.
+func sysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true}
+}
