@@ -34,7 +34,7 @@ func TestZlctlLifecycle(t *testing.T) {
 	if diff := cmp.Diff([]string{"replay", "dedup"}, s.Policy.Flags); diff != "" {
 		t.Errorf("default flags (-want +got):\n%s", diff)
 	}
-	if len(s.Policy.FaultExitCodes) != 0 || s.Policy.ReplayLimit != 1<<20 || s.Policy.BackoffMS != 0 {
+	if len(s.Policy.FaultExitCodes) != 0 || s.Policy.ReplayLimit != 16<<20 || s.Policy.BackoffMS != 0 {
 		t.Errorf("defaults: got %+v", s.Policy)
 	}
 	id := strconv.FormatUint(uint64(s.ID), 10)
