@@ -20,6 +20,7 @@ import (
 	"log"
 	"os"
 
+	"github.com/zl-dev/zl/internal/demo/fault"
 	"github.com/zl-dev/zl/libzl"
 	"github.com/zl-dev/zl/libzl/zlcgi"
 )
@@ -33,15 +34,15 @@ const (
 func main() {
 	prefix := fmt.Sprintf("zl-cgi-demo[%d.%d]: ", os.Getpid(), libzl.Incarnation())
 	logger := log.New(os.Stderr, prefix, log.Lmsgprefix)
-	spec, err := parseFaultSpec(os.Getenv(faultEnv))
+	spec, err := fault.Parse(os.Getenv(faultEnv))
 	if err != nil {
 		logger.Fatalf("%s: %v", faultEnv, err)
 	}
 	if libzl.Incarnation() > 0 {
 		// The order that crashed the first incarnation must go through.
-		spec = faultSpec{}
+		spec = fault.Spec{}
 	}
-	h := &orderHandler{journal: os.Getenv(journalEnv), faults: spec, log: logger, crash: crash}
+	h := &orderHandler{journal: os.Getenv(journalEnv), faults: spec, log: logger, crash: fault.Crash}
 	if err := zlcgi.Run(zlcgi.Config{Name: "zl-cgi-demo", ErrorLog: logger}, h); err != nil {
 		logger.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/zl-dev/zl/internal/demo"
+	"github.com/zl-dev/zl/internal/demo/fault"
 )
 
 // chunkSize is the size of the pieces the response is written in.
@@ -25,10 +26,10 @@ type orderHandler struct {
 	// journal is the path of the order journal; empty means none.
 	journal string
 	// faults picks the orders that crash the process.
-	faults faultSpec
+	faults fault.Spec
 	log    *log.Logger
 	// crash crashes the process and does not return; tests replace it.
-	crash func(faultKind)
+	crash func(fault.Kind)
 }
 
 // ServeHTTP records the order in the journal unless its key is there
@@ -44,15 +45,15 @@ func (h *orderHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	kind, point, crash := h.faults.pick(key)
-	fault := func(p faultPoint) {
+	kind, point, crash := h.faults.Pick(key)
+	inject := func(p fault.Point) {
 		if crash && point == p {
 			h.log.Printf("fault: order %s kind %v point %v", key, kind, point)
 			h.crash(kind)
 		}
 	}
 
-	fault(pointBeforeBody)
+	inject(fault.BeforeBody)
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		fail(w, http.StatusBadRequest, fmt.Sprintf("cannot read the body: %v", err))
@@ -70,19 +71,19 @@ func (h *orderHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	fault(pointAfterBody)
+	inject(fault.AfterBody)
 
 	resp := demo.CGIResponse(key, body)
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Length", strconv.Itoa(len(resp)))
 	w.WriteHeader(http.StatusOK)
-	if crash && point == pointMidResponse {
+	if crash && point == fault.MidResponse {
 		half := len(resp) / 2
 		if writeChunks(w, resp[:half]) != nil {
 			return
 		}
 		_ = http.NewResponseController(w).Flush()
-		fault(pointMidResponse)
+		inject(fault.MidResponse)
 		resp = resp[half:]
 	}
 	_ = writeChunks(w, resp)

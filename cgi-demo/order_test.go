@@ -15,18 +15,19 @@ import (
 	"testing"
 
 	"github.com/zl-dev/zl/internal/demo"
+	"github.com/zl-dev/zl/internal/demo/fault"
 )
 
 // A crashed is what the tests' crash function panics with.
-type crashed struct{ kind faultKind }
+type crashed struct{ kind fault.Kind }
 
-func testHandler(t *testing.T, faults faultSpec) *orderHandler {
+func testHandler(t *testing.T, faults fault.Spec) *orderHandler {
 	t.Helper()
 	return &orderHandler{
 		journal: filepath.Join(t.TempDir(), "journal"),
 		faults:  faults,
 		log:     log.New(io.Discard, "", 0),
-		crash:   func(k faultKind) { panic(crashed{k}) },
+		crash:   func(k fault.Kind) { panic(crashed{k}) },
 	}
 }
 
@@ -57,7 +58,7 @@ func readJournal(t *testing.T, path string) string {
 }
 
 func TestOrder(t *testing.T) {
-	h := testHandler(t, faultSpec{})
+	h := testHandler(t, fault.Spec{})
 	a := demo.Bytes(1, 1<<20+5)
 	b := demo.Bytes(2, 10)
 	orders := []struct {
@@ -92,7 +93,7 @@ func TestOrder(t *testing.T) {
 }
 
 func TestOrderRefused(t *testing.T) {
-	h := testHandler(t, faultSpec{})
+	h := testHandler(t, fault.Spec{})
 	tests := []struct {
 		name     string
 		req      *http.Request
@@ -159,7 +160,7 @@ func TestOrderRefused(t *testing.T) {
 }
 
 func TestOrderJournalError(t *testing.T) {
-	h := testHandler(t, faultSpec{})
+	h := testHandler(t, fault.Spec{})
 	h.journal = filepath.Join(t.TempDir(), "no-such-dir", "journal")
 	rec, _ := post(h, "k-1", []byte("x"))
 	if rec.Code != http.StatusInternalServerError {
@@ -168,7 +169,7 @@ func TestOrderJournalError(t *testing.T) {
 }
 
 func TestOrderConcurrent(t *testing.T) {
-	h := testHandler(t, faultSpec{})
+	h := testHandler(t, fault.Spec{})
 	var wg sync.WaitGroup
 	for i := range 16 {
 		wg.Go(func() {
@@ -189,20 +190,20 @@ func TestOrderFaults(t *testing.T) {
 	body := demo.Bytes(3, 100000)
 	resp := demo.CGIResponse("k-1", body)
 	tests := []struct {
-		point       faultPoint
+		point       fault.Point
 		wantJournal bool
 		wantWritten int
 		wantFlushed bool
 	}{
-		{pointBeforeBody, false, 0, false},
-		{pointAfterBody, true, 0, false},
-		{pointMidResponse, true, len(resp) / 2, true},
+		{fault.BeforeBody, false, 0, false},
+		{fault.AfterBody, true, 0, false},
+		{fault.MidResponse, true, len(resp) / 2, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.point.String(), func(t *testing.T) {
-			h := testHandler(t, faultSpec{every: 1, kind: kindAbort, point: tt.point})
+			h := testHandler(t, fault.Spec{Every: 1, Kind: fault.KindAbort, Point: tt.point})
 			rec, c := post(h, "k-1", body)
-			if c == nil || c.kind != kindAbort {
+			if c == nil || c.kind != fault.KindAbort {
 				t.Fatalf("crash %v, want abort", c)
 			}
 			if got := readJournal(t, h.journal) != ""; got != tt.wantJournal {
@@ -215,7 +216,7 @@ func TestOrderFaults(t *testing.T) {
 			}
 			// The next incarnation, without faults, completes the order
 			// and journals it once.
-			h.faults = faultSpec{}
+			h.faults = fault.Spec{}
 			rec, c = post(h, "k-1", body)
 			if c != nil || !bytes.Equal(rec.Body.Bytes(), resp) {
 				t.Errorf("the order after the crash: crash %v, %d bytes", c, rec.Body.Len())

@@ -8,14 +8,16 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+
+	"github.com/zl-dev/zl/internal/demo/fault"
 )
 
-// A fault is one injected fault: the k-th request of the incarnation
+// An injected fault is one that crashes the server: the k-th request of the incarnation
 // crashes the process in the given way.
-type fault struct {
+type injected struct {
 	k     uint64
-	kind  faultKind
-	point faultPoint
+	kind  fault.Kind
+	point fault.Point
 }
 
 // An injector crashes the server on the requests its spec picks. Its
@@ -23,7 +25,7 @@ type fault struct {
 // replays the request that crashed the previous incarnation as one of the
 // first of the new one, which does not crash on it again.
 type injector struct {
-	spec faultSpec
+	spec fault.Spec
 
 	// n counts the requests of the handlers wrap wraps.
 	n atomic.Uint64
@@ -36,17 +38,17 @@ type injector struct {
 
 	// crash crashes the process with f; tests replace it. It does not
 	// return.
-	crash func(fault)
+	crash func(injected)
 }
 
 // newInjector returns an injector of spec for the given incarnation of the
-// server. The random numbers of spec.rate come from spec.seed and the
+// server. The random numbers of spec.Rate come from spec.Seed and the
 // incarnation: a run is reproducible, and a new incarnation does not repeat
 // the draws that crashed the previous one.
-func newInjector(spec faultSpec, incarnation uint32, logger *log.Logger) *injector {
+func newInjector(spec fault.Spec, incarnation uint32, logger *log.Logger) *injector {
 	in := &injector{
 		spec: spec,
-		rng:  rand.New(rand.NewPCG(spec.seed, uint64(incarnation))),
+		rng:  rand.New(rand.NewPCG(spec.Seed, uint64(incarnation))),
 		log:  logger,
 	}
 	in.crash = in.die
@@ -54,40 +56,40 @@ func newInjector(spec faultSpec, incarnation uint32, logger *log.Logger) *inject
 }
 
 // next counts a request and returns the fault it is to take, if any.
-func (in *injector) next() (fault, bool) {
+func (in *injector) next() (injected, bool) {
 	k := in.n.Add(1)
 	// The rate's draw comes first, for every request, so that the requests
 	// it picks do not depend on every.
 	drawn := false
-	if in.spec.rate > 0 {
+	if in.spec.Rate > 0 {
 		in.mu.Lock()
-		drawn = in.rng.Float64() < in.spec.rate
+		drawn = in.rng.Float64() < in.spec.Rate
 		in.mu.Unlock()
 	}
 	var i uint64
 	switch {
-	case in.spec.every > 0 && k%in.spec.every == 0:
-		i = k / in.spec.every
+	case in.spec.Every > 0 && k%in.spec.Every == 0:
+		i = k / in.spec.Every
 	case drawn:
 		i = k
 	default:
-		return fault{}, false
+		return injected{}, false
 	}
-	kind, point := in.spec.resolve(i)
-	return fault{k: k, kind: kind, point: point}, true
+	kind, point := in.spec.Resolve(i)
+	return injected{k: k, kind: kind, point: point}, true
 }
 
 // die logs f and crashes the process with it.
-func (in *injector) die(f fault) {
+func (in *injector) die(f injected) {
 	in.log.Printf("fault: request %d kind %v point %v", f.k, f.kind, f.point)
-	crash(f.kind)
+	fault.Crash(f.kind)
 }
 
 // wrap returns h with faults injected into the requests the injector picks.
 // h must declare the length of each response body in Content-Length: the
 // mid-response fault crashes once half of it is on its way.
 func (in *injector) wrap(h http.Handler) http.Handler {
-	if !in.spec.enabled() {
+	if !in.spec.Enabled() {
 		return h
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -97,15 +99,15 @@ func (in *injector) wrap(h http.Handler) http.Handler {
 			return
 		}
 		switch f.point {
-		case pointBeforeBody:
+		case fault.BeforeBody:
 			in.crash(f)
-		case pointAfterBody:
+		case fault.AfterBody:
 			if r.Body == nil || r.Body == http.NoBody {
 				in.crash(f)
 			}
 		}
 		fw := &faultWriter{ResponseWriter: w, in: in, f: f, half: -1}
-		if f.point == pointAfterBody {
+		if f.point == fault.AfterBody {
 			r.Body = &faultBody{ReadCloser: r.Body, fw: fw}
 		}
 		h.ServeHTTP(fw, r)
@@ -139,7 +141,7 @@ func (b *faultBody) Read(p []byte) (int, error) {
 type faultWriter struct {
 	http.ResponseWriter
 	in *injector
-	f  fault
+	f  injected
 
 	// crashed is set once the crash is under way (the body's reader may
 	// run on another goroutine than the handler).
@@ -161,7 +163,7 @@ func (fw *faultWriter) crash() {
 // beforeResponse crashes the process when the after-body fault is still to
 // come.
 func (fw *faultWriter) beforeResponse() {
-	if fw.f.point == pointAfterBody {
+	if fw.f.point == fault.AfterBody {
 		fw.crash()
 	}
 }
@@ -176,7 +178,7 @@ func (fw *faultWriter) WriteHeader(code int) {
 // flushed.
 func (fw *faultWriter) Write(p []byte) (int, error) {
 	fw.beforeResponse()
-	if fw.f.point != pointMidResponse || fw.crashed.Load() {
+	if fw.f.point != fault.MidResponse || fw.crashed.Load() {
 		return fw.ResponseWriter.Write(p)
 	}
 	if fw.half < 0 {
@@ -221,7 +223,7 @@ func (fw *faultWriter) end() {
 	if fw.crashed.Load() {
 		return
 	}
-	if fw.f.point == pointMidResponse && fw.Header().Get("Content-Length") != "" {
+	if fw.f.point == fault.MidResponse && fw.Header().Get("Content-Length") != "" {
 		// Send the head, as an empty body's half.
 		_ = http.NewResponseController(fw.ResponseWriter).Flush()
 	}

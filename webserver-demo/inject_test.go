@@ -8,10 +8,12 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/zl-dev/zl/internal/demo/fault"
 )
 
 // A crashed is what the tests' crash function panics with.
-type crashed struct{ f fault }
+type crashed struct{ f injected }
 
 // countingReader is a request body that counts the bytes read from it.
 type countingReader struct {
@@ -32,7 +34,7 @@ func (c *countingReader) Close() error { return nil }
 // crashed.
 type faultCase struct {
 	name    string
-	point   faultPoint
+	point   fault.Point
 	handler http.Handler // nil: the server's
 	method  string
 	target  string
@@ -56,48 +58,48 @@ func TestWrap(t *testing.T) {
 	body := strings.Repeat("x", 100000)
 	tests := []faultCase{
 		{
-			name: "before-body", point: pointBeforeBody, method: "POST", target: "/sum", body: body,
+			name: "before-body", point: fault.BeforeBody, method: "POST", target: "/sum", body: body,
 			wantCrash: true, wantRead: 0, wantWritten: 0,
 		},
 		{
-			name: "after-body", point: pointAfterBody, method: "POST", target: "/sum", body: body,
+			name: "after-body", point: fault.AfterBody, method: "POST", target: "/sum", body: body,
 			wantCrash: true, wantRead: len(body), wantWritten: 0,
 		},
 		{
-			name: "after-body of a GET", point: pointAfterBody, method: "GET", target: "/dyn?seed=1&size=100",
+			name: "after-body of a GET", point: fault.AfterBody, method: "GET", target: "/dyn?seed=1&size=100",
 			wantCrash: true, wantWritten: 0,
 		},
 		{
-			name: "after-body, answered without reading", point: pointAfterBody, handler: answerWithoutReading,
+			name: "after-body, answered without reading", point: fault.AfterBody, handler: answerWithoutReading,
 			method: "POST", target: "/", body: body,
 			wantCrash: true, wantRead: 0, wantWritten: 0,
 		},
 		{
-			name: "mid-response", point: pointMidResponse, method: "GET", target: "/dyn?seed=1&size=100001",
+			name: "mid-response", point: fault.MidResponse, method: "GET", target: "/dyn?seed=1&size=100001",
 			wantCrash: true, wantWritten: 50000, wantFlushed: true,
 		},
 		{
-			name: "mid-response of a small response", point: pointMidResponse, method: "POST", target: "/sum", body: body,
+			name: "mid-response of a small response", point: fault.MidResponse, method: "POST", target: "/sum", body: body,
 			wantCrash: true, wantRead: len(body), wantWritten: 44, wantFlushed: true,
 		},
 		{
-			name: "mid-response of an empty body", point: pointMidResponse, method: "GET", target: "/dyn?seed=1&size=0",
+			name: "mid-response of an empty body", point: fault.MidResponse, method: "GET", target: "/dyn?seed=1&size=0",
 			wantCrash: true, wantWritten: 0, wantFlushed: true,
 		},
 		{
-			name: "mid-response without length", point: pointMidResponse, handler: noLength, method: "GET", target: "/",
+			name: "mid-response without length", point: fault.MidResponse, handler: noLength, method: "GET", target: "/",
 			wantCrash: true, wantWritten: 0, wantFlushed: false,
 		},
 		{
-			name: "health checks do not count", point: pointBeforeBody, method: "GET", target: "/healthz",
+			name: "health checks do not count", point: fault.BeforeBody, method: "GET", target: "/healthz",
 			wantCrash: false, wantWritten: 3,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			spec := faultSpec{every: 1, kind: kindSEGV, point: tt.point}
+			spec := fault.Spec{Every: 1, Kind: fault.KindSEGV, Point: tt.point}
 			in := newInjector(spec, 0, log.New(io.Discard, "", 0))
-			in.crash = func(f fault) { panic(crashed{f}) }
+			in.crash = func(f injected) { panic(crashed{f}) }
 			h := tt.handler
 			if h == nil {
 				h = (&server{log: log.New(io.Discard, "", 0)}).handler(in)
@@ -110,7 +112,7 @@ func TestWrap(t *testing.T) {
 				req.Body = http.NoBody
 			}
 			rec := httptest.NewRecorder()
-			got := func() (f *fault) {
+			got := func() (f *injected) {
 				defer func() {
 					if c, ok := recover().(crashed); ok {
 						f = &c.f
@@ -122,7 +124,7 @@ func TestWrap(t *testing.T) {
 			if (got != nil) != tt.wantCrash {
 				t.Fatalf("crashed: %v, want %v", got != nil, tt.wantCrash)
 			}
-			if got != nil && (got.k != 1 || got.kind != kindSEGV || got.point != tt.point) {
+			if got != nil && (got.k != 1 || got.kind != fault.KindSEGV || got.point != tt.point) {
 				t.Errorf("crashed with %+v, want request 1, segv at %v", *got, tt.point)
 			}
 			if rb.n != tt.wantRead {
@@ -139,10 +141,10 @@ func TestWrap(t *testing.T) {
 // TestWrapCounts checks that requests that do not crash go through whole,
 // and that the fault comes on the request it was for.
 func TestWrapCounts(t *testing.T) {
-	spec := faultSpec{every: 3, kind: kindPanic, point: pointBeforeBody}
+	spec := fault.Spec{Every: 3, Kind: fault.KindPanic, Point: fault.BeforeBody}
 	in := newInjector(spec, 0, log.New(io.Discard, "", 0))
 	var crashes []uint64
-	in.crash = func(f fault) { panic(crashed{f}) }
+	in.crash = func(f injected) { panic(crashed{f}) }
 	h := (&server{log: log.New(io.Discard, "", 0)}).handler(in)
 	for i := 1; i <= 7; i++ {
 		rec := httptest.NewRecorder()

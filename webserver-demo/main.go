@@ -80,7 +80,7 @@ func serve(opts options, stdout, stderr io.Writer, logger *log.Logger) error {
 		logger.Print(err)
 	}
 	faults := "none"
-	if opts.fault.enabled() {
+	if opts.fault.Enabled() {
 		faults = opts.fault.String()
 	}
 	logger.Printf("incarnation %d listening on %v, faults %s", libzl.Incarnation(), l.Addr(), faults)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/zl-dev/zl/internal/demo"
+	"github.com/zl-dev/zl/internal/demo/fault"
 	"github.com/zl-dev/zl/libzl"
 )
 
@@ -272,12 +273,12 @@ func describe(ws syscall.WaitStatus) string {
 
 func TestCrash(t *testing.T) {
 	for _, tt := range []struct {
-		kind       faultKind
+		kind       fault.Kind
 		wantSignal syscall.Signal
 	}{
-		{kindSEGV, syscall.SIGSEGV},
-		{kindAbort, syscall.SIGABRT},
-		{kindPanic, 0},
+		{fault.KindSEGV, syscall.SIGSEGV},
+		{fault.KindAbort, syscall.SIGABRT},
+		{fault.KindPanic, 0},
 	} {
 		t.Run(tt.kind.String(), func(t *testing.T) {
 			cmd := exec.Command(os.Args[0])
@@ -356,7 +357,7 @@ func TestOptions(t *testing.T) {
 	}
 	want := options{
 		addr: ":8080", root: "r", cgi: "c", journal: "j", cgiFault: "every=3",
-		fault: faultSpec{every: 200, rate: 0.01, seed: 1, kind: kindMix, point: pointMix},
+		fault: fault.Spec{Every: 200, Rate: 0.01, Seed: 1, Kind: fault.KindMix, Point: fault.PointMix},
 	}
 	if opts != want {
 		t.Errorf("options %+v, want %+v", opts, want)
@@ -365,7 +366,7 @@ func TestOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (faultSpec{seed: 9, kind: kindPanic, point: pointMix}); opts.fault != want {
+	if want := (fault.Spec{Seed: 9, Kind: fault.KindPanic, Point: fault.PointMix}); opts.fault != want {
 		t.Errorf("with fault flags, fault %+v, want %+v", opts.fault, want)
 	}
 }

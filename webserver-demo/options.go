@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+
+	"github.com/zl-dev/zl/internal/demo/fault"
 )
 
 // Environment variables the server reads, and passes to the CGI program.
@@ -27,7 +29,7 @@ type options struct {
 	cgi       string
 	journal   string
 	cgiFault  string
-	fault     faultSpec
+	fault     fault.Spec
 }
 
 // faultFlags are the flags that make the server ignore faultEnv.
@@ -58,15 +60,15 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.StringVar(&opts.cgi, "cgi", "", "`path` of the CGI program POST /cgi-bin/order runs (zl-cgi-demo)")
 	fs.StringVar(&opts.journal, "journal", "", "`path` of the CGI program's order journal, passed in "+journalEnv)
 	fs.StringVar(&opts.cgiFault, "cgi-fault", "", "fault `spec` of the CGI program, passed in "+faultEnv)
-	spec := defaultFaultSpec
-	fs.Uint64Var(&spec.every, "fault-every", 0, "crash on every `N`-th request of an incarnation (0: never)")
+	spec := fault.DefaultSpec
+	fs.Uint64Var(&spec.Every, "fault-every", 0, "crash on every `N`-th request of an incarnation (0: never)")
 	fs.Func("fault-rate", "crash on each request with this `probability`, from 0 to 1", func(s string) (err error) {
-		spec.rate, err = parseRate(s)
+		spec.Rate, err = fault.ParseRate(s)
 		return err
 	})
-	fs.Uint64Var(&spec.seed, "fault-seed", spec.seed, "`seed` of the random numbers of -fault-rate")
-	fs.TextVar(&spec.kind, "fault-kind", spec.kind, "`kind` of crash: segv, abort, panic or mix")
-	fs.TextVar(&spec.point, "fault-point", spec.point, "`point` of the request to crash at: before-body, after-body, mid-response or mix")
+	fs.Uint64Var(&spec.Seed, "fault-seed", spec.Seed, "`seed` of the random numbers of -fault-rate")
+	fs.TextVar(&spec.Kind, "fault-kind", spec.Kind, "`kind` of crash: segv, abort, panic or mix")
+	fs.TextVar(&spec.Point, "fault-point", spec.Point, "`point` of the request to crash at: before-body, after-body, mid-response or mix")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return options{}, err
@@ -81,7 +83,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	if opts.genStatic && opts.root == "" {
 		return options{}, errors.New("-gen-static needs -root")
 	}
-	if _, err := parseFaultSpec(opts.cgiFault); err != nil {
+	if _, err := fault.Parse(opts.cgiFault); err != nil {
 		return options{}, fmt.Errorf("-cgi-fault: %w", err)
 	}
 	flagged := false
@@ -89,7 +91,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	opts.fault = spec
 	if !flagged {
 		var err error
-		if opts.fault, err = parseFaultSpec(getenv(faultEnv)); err != nil {
+		if opts.fault, err = fault.Parse(getenv(faultEnv)); err != nil {
 			return options{}, fmt.Errorf("%s: %w", faultEnv, err)
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/zl-dev/zl/internal/demo"
+	"github.com/zl-dev/zl/internal/demo/fault"
 	"github.com/zl-dev/zl/libzl/zlhttp"
 )
 
@@ -30,12 +31,12 @@ func TestMain(m *testing.M) {
 	case mode == "cgi":
 		os.Exit(echoCGI())
 	case strings.HasPrefix(mode, "crash-"):
-		var kind faultKind
+		var kind fault.Kind
 		if err := kind.UnmarshalText([]byte(strings.TrimPrefix(mode, "crash-"))); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
-		crash(kind)
+		fault.Crash(kind)
 	}
 	os.Exit(m.Run())
 }
@@ -89,7 +90,7 @@ func testServer(t *testing.T) *httptest.Server {
 	}
 	h.Env = append(h.Env, modeEnv+"=cgi")
 	s := &server{root: root, cgi: h, log: logger}
-	srv := httptest.NewServer(zlhttp.Handler(s.handler(newInjector(faultSpec{}, 0, logger))))
+	srv := httptest.NewServer(zlhttp.Handler(s.handler(newInjector(fault.Spec{}, 0, logger))))
 	t.Cleanup(srv.Close)
 	return srv
 }

@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package fault
 
 import (
 	"fmt"
@@ -12,8 +12,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// crash crashes the process with a fault of the given kind, as the kernel
-// sees a real one, and does not return. kind must not be kindMix.
+// Crash crashes the process with a fault of the given kind, as the kernel
+// sees a real one, and does not return. kind must not be KindMix.
 //
 // A Go program does not die of SIGSEGV or SIGABRT: the runtime's handler
 // turns them into a crash report and exit status 2. So segv and abort first
@@ -22,13 +22,13 @@ import (
 // process dies by the signal, as a C server would. A panic in a handler
 // would not crash the server either, since net/http recovers it; panic
 // panics in a new goroutine, and the runtime exits with status 2.
-func crash(kind faultKind) {
+func Crash(kind Kind) {
 	switch kind {
-	case kindSEGV:
+	case KindSEGV:
 		dieBySignal(unix.SIGSEGV)
-	case kindAbort:
+	case KindAbort:
 		dieBySignal(unix.SIGABRT)
-	case kindPanic:
+	case KindPanic:
 		go func() { panic(fmt.Sprintf("fault injection: %v", kind)) }()
 		select {}
 	}

@@ -1,13 +1,13 @@
 //go:build !linux
 
-package main
+package fault
 
 import "fmt"
 
-// crash crashes the process with a fault of the given kind and does not
+// Crash crashes the process with a fault of the given kind and does not
 // return. Only Linux restarts services in place: elsewhere every kind
 // panics in a new goroutine, and the runtime exits with status 2.
-func crash(kind faultKind) {
+func Crash(kind Kind) {
 	go func() { panic(fmt.Sprintf("fault injection: %v", kind)) }()
 	select {}
 }
