@@ -36,9 +36,19 @@ func TestInjectorEvery(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("faults (-want +got):\n%s", diff)
 	}
-	// The counter is the incarnation's: the next one starts over.
-	if diff := cmp.Diff(want[:2], faultsOf(spec, 1, 6)); diff != "" {
+	// The counter is the incarnation's: the next one starts over, and the
+	// mix moves on by one, so that a server that crashes on its first
+	// fault in each incarnation still takes every kind at every point.
+	if diff := cmp.Diff([]string{"3:panic:before-body", "6:segv:after-body"}, faultsOf(spec, 1, 6)); diff != "" {
 		t.Errorf("faults of incarnation 1 (-want +got):\n%s", diff)
+	}
+	seen := map[string]bool{}
+	for inc := range uint32(9) {
+		f := faultsOf(spec, inc, 3)
+		seen[strings.SplitN(f[0], ":", 2)[1]] = true
+	}
+	if len(seen) != 9 {
+		t.Errorf("the first faults of 9 incarnations took %d of the 9 kinds and points: %v", len(seen), seen)
 	}
 }
 

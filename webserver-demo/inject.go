@@ -29,6 +29,10 @@ type injector struct {
 
 	// n counts the requests of the handlers wrap wraps.
 	n atomic.Uint64
+	// inc is the server's incarnation: with kind or point mix, it rotates
+	// the faults of every, which would otherwise be the same in each
+	// incarnation, as its count starts again.
+	inc uint64
 
 	// mu protects rng.
 	mu  sync.Mutex
@@ -48,6 +52,7 @@ type injector struct {
 func newInjector(spec fault.Spec, incarnation uint32, logger *log.Logger) *injector {
 	in := &injector{
 		spec: spec,
+		inc:  uint64(incarnation),
 		rng:  rand.New(rand.NewPCG(spec.Seed, uint64(incarnation))),
 		log:  logger,
 	}
@@ -69,7 +74,7 @@ func (in *injector) next() (injected, bool) {
 	var i uint64
 	switch {
 	case in.spec.Every > 0 && k%in.spec.Every == 0:
-		i = k / in.spec.Every
+		i = k/in.spec.Every + in.inc
 	case drawn:
 		i = k
 	default:

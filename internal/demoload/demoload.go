@@ -101,8 +101,12 @@ const (
 	// DefaultMaxBody is the default of Config.MaxBody: 1MiB.
 	DefaultMaxBody = 1 << 20
 
-	// DefaultRequestTimeout is the default of Config.RequestTimeout.
-	DefaultRequestTimeout = 30 * time.Second
+	// DefaultRequestTimeout is the default of Config.RequestTimeout. It
+	// is long: a crash interrupts the requests in flight, and the new
+	// incarnation serves them again from the start, so under a crash
+	// every 200 requests in an emulated VM a large CGI order can be
+	// interrupted several times before it is answered, in half a minute.
+	DefaultRequestTimeout = 2 * time.Minute
 
 	// DefaultProgressInterval is the default of Config.ProgressInterval.
 	DefaultProgressInterval = time.Second
