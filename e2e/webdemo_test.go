@@ -263,3 +263,98 @@ func TestWebDemoRequestOverReplayLimit(t *testing.T) {
 		t.Errorf("the overflowed request got %d bytes, %v; want no response", n, err)
 	}
 }
+
+// A 1 MiB CGI order, larger than the socket and pipe buffers, whose answer the server was half
+// way through when it crashed, is completed once: the new incarnation reads the order again
+// from the replay log, runs the CGI program again, which finds the order in its journal and
+// records nothing twice, and the kernel drops the part of the answer the client already has.
+func TestWebDemoLargeCGIOrderAcrossCrash(t *testing.T) {
+	m, err := libzl.DialMonitor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	cgiBin, err := filepath.Abs("../build/bin/zl-cgi-demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	journal := filepath.Join(t.TempDir(), "orders")
+	srv := startWebDemo(t, []string{"--replay-limit", "8MiB"}, "-cgi", cgiBin, "-journal", journal)
+
+	const key = "e2e-large-order"
+	body := demo.Bytes(7, 1<<20)
+	want := demo.CGIResponse(key, body)
+	head := fmt.Sprintf("POST /cgi-bin/order HTTP/1.1\r\nHost: x\r\n%s: %s\r\nContent-Length: %d\r\n\r\n",
+		demo.IdempotencyHeader, key, len(body))
+	conn, err := net.Dial("tcp", srv.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(3 * time.Minute))
+	go conn.Write(append([]byte(head), body...))
+
+	// Read the head of the answer and its first 64 KiB, then crash the server: the CGI program
+	// has more to write than the pipe and socket buffers hold, so the answer is half sent.
+	r := bufio.NewReader(conn)
+	status, err := r.ReadString('\n')
+	if err != nil || !strings.HasPrefix(status, "HTTP/1.1 200") {
+		t.Fatalf("status %q, %v", status, err)
+	}
+	n := -1
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		line = strings.TrimRight(line, "\r\n")
+		if line == "" {
+			break
+		}
+		if v, ok := strings.CutPrefix(strings.ToLower(line), "content-length: "); ok {
+			fmt.Sscan(v, &n)
+		}
+	}
+	if n != len(want) {
+		t.Fatalf("Content-Length %d, want %d", n, len(want))
+	}
+	got := make([]byte, len(want))
+	if _, err := io.ReadFull(r, got[:64<<10]); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(srv.pid, syscall.SIGSEGV); err != nil {
+		t.Fatal(err)
+	}
+	nextEvent(t, m, srv.pid, libzl.EventRestart)
+	if _, err := io.ReadFull(r, got[64<<10:]); err != nil {
+		t.Fatalf("the rest of the answer: %v", err)
+	}
+	if i := firstDiff(got, want); i >= 0 {
+		t.Fatalf("the answer differs from byte %d of %d", i, len(want))
+	}
+	// Nothing more: the new incarnation's answer was dropped up to what the client had.
+	conn.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+	if extra, err := r.ReadByte(); err == nil {
+		t.Fatalf("a byte %q after the answer", extra)
+	}
+	lines, err := os.ReadFile(journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(lines) != demo.JournalLine(key, body) {
+		t.Fatalf("journal %q, want the order once", lines)
+	}
+}
+
+// firstDiff returns the index of the first byte where a and b differ, or -1.
+func firstDiff(a, b []byte) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	if len(a) != len(b) {
+		return min(len(a), len(b))
+	}
+	return -1
+}
