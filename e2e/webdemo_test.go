@@ -266,8 +266,8 @@ func TestWebDemoRequestOverReplayLimit(t *testing.T) {
 
 // A 1 MiB CGI order, larger than the socket and pipe buffers, whose answer the server was half
 // way through when it crashed, is completed once: the new incarnation reads the order again
-// from the replay log, runs the CGI program again, which finds the order in its journal and
-// records nothing twice, and the kernel drops the part of the answer the client already has.
+// from the replay log and goes on with the CGI program the crashed one had started (zlcgi.Host),
+// which is not run again, and the kernel drops the part of the answer the client already has.
 func TestWebDemoLargeCGIOrderAcrossCrash(t *testing.T) {
 	m, err := libzl.DialMonitor()
 	if err != nil {
@@ -322,6 +322,20 @@ func TestWebDemoLargeCGIOrderAcrossCrash(t *testing.T) {
 	if _, err := io.ReadFull(r, got[:64<<10]); err != nil {
 		t.Fatal(err)
 	}
+	// The CGI program registered itself before it answered.
+	cgiPID := 0
+	for cgiPID == 0 {
+		if err := m.SetDeadline(time.Now().Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		ev, err := m.Next()
+		if err != nil {
+			t.Fatalf("waiting for the CGI program's registration: %v", err)
+		}
+		if ev.Kind == libzl.EventRegister && ev.Name == "zl-cgi-demo" {
+			cgiPID = ev.PID
+		}
+	}
 	if err := syscall.Kill(srv.pid, syscall.SIGSEGV); err != nil {
 		t.Fatal(err)
 	}
@@ -343,6 +357,12 @@ func TestWebDemoLargeCGIOrderAcrossCrash(t *testing.T) {
 	}
 	if string(lines) != demo.JournalLine(key, body) {
 		t.Fatalf("journal %q, want the order once", lines)
+	}
+	// The program the crashed incarnation started wrote the whole answer and exited: it was not
+	// cut off (a broken pipe, a short body) and started again.
+	ev := nextEvent(t, m, cgiPID, libzl.EventExit)
+	if !ev.ExitStatus.Exited() || ev.ExitStatus.ExitStatus() != 0 {
+		t.Errorf("the CGI program started before the crash ended with wait status %#x, want exit status 0", uint32(ev.ExitStatus))
 	}
 }
 

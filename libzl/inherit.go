@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"sync"
 	"syscall"
 )
@@ -85,6 +86,21 @@ func Conns() ([]net.Conn, error) { return inherited.conns(nil) }
 // When there is no connection to hand out, as in a process that was not
 // restarted in place and on systems other than Linux, Resume returns l.
 func Resume(l net.Listener) (net.Listener, error) { return inherited.resume(l) }
+
+// File adopts the descriptor that the previous incarnation left open at the
+// file whose device and inode numbers, as stat(2) reports them, are dev and
+// ino, and whose access mode is mode (os.O_RDONLY, os.O_WRONLY or
+// os.O_RDWR), such as the server's end of a pipe to a child process that
+// outlived the crash (see zlcgi.Host): both ends of a pipe are the same
+// file, one open for reading and the other for writing, and a crash between
+// the start of a child and the close of the child's ends leaves the service
+// both. It returns the file, which the caller then owns, or nil and no
+// error when no inherited descriptor is open at that file for that mode.
+// Call it before Ready, which closes what nobody adopted.
+//
+// In a process that was not restarted in place, and on systems other than
+// Linux, File returns nil.
+func File(dev, ino uint64, mode int) (*os.File, error) { return inherited.file(dev, ino, mode) }
 
 // Ready declares that the service has taken what it needed from its previous
 // incarnation: it closes every descriptor above 2 that the process inherited

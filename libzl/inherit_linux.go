@@ -223,6 +223,32 @@ func (in *inheritance) conns(l net.Addr) ([]net.Conn, error) {
 	return conns, errors.Join(errs...)
 }
 
+// file adopts the inherited descriptor open at the file dev, ino for the
+// access mode, or returns nil when there is none.
+func (in *inheritance) file(dev, ino uint64, mode int) (*os.File, error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	want := fileID{dev: dev, ino: ino}
+	for i, h := range in.held {
+		if h.id != want || !h.current() {
+			continue
+		}
+		fl, err := unix.FcntlInt(uintptr(h.fd), unix.F_GETFL, 0)
+		if err != nil || fl&unix.O_ACCMODE != mode&unix.O_ACCMODE {
+			continue
+		}
+		dup, err := unix.FcntlInt(uintptr(h.fd), unix.F_DUPFD_CLOEXEC, 0)
+		if err != nil {
+			return nil, fmt.Errorf("zlr: adopt inherited descriptor %d: %w", h.fd, os.NewSyscallError("fcntl", err))
+		}
+		// Linux releases the descriptor even when close fails.
+		_ = unix.Close(h.fd)
+		in.held = slices.Delete(in.held, i, i+1)
+		return os.NewFile(uintptr(dup), "inherited-"+strconv.Itoa(h.fd)), nil
+	}
+	return nil, nil
+}
+
 func (in *inheritance) ready() error {
 	in.mu.Lock()
 	defer in.mu.Unlock()

@@ -1075,3 +1075,55 @@ func TestReportReady(t *testing.T) {
 		})
 	}
 }
+
+func TestFile(t *testing.T) {
+	g := newLegacy(t)
+	in := newInheritance(g.all())
+	var st unix.Stat_t
+	if err := unix.Fstat(g.pipeW, &st); err != nil {
+		t.Fatal(err)
+	}
+	dev, ino := uint64(st.Dev), st.Ino
+
+	f, err := in.file(dev, ino+1<<40, os.O_RDONLY)
+	if f != nil || err != nil {
+		t.Fatalf("file of no inherited file = %v, %v; want nil, nil", f, err)
+	}
+	f, err = in.file(dev, ino, os.O_RDWR)
+	if f != nil || err != nil {
+		t.Fatalf("file of the pipe for reading and writing = %v, %v; want nil, nil", f, err)
+	}
+
+	// Both ends of a pipe are the same file: the mode picks the end, even
+	// when the other comes first.
+	w, err := in.file(dev, ino, os.O_WRONLY)
+	if err != nil || w == nil {
+		t.Fatalf("file of the pipe's write end = %v, %v", w, err)
+	}
+	defer w.Close()
+	if isOpen(t, g.pipeW) || slices.Contains(heldFDs(in), g.pipeW) {
+		t.Errorf("descriptor %d is still open or inherited after its adoption", g.pipeW)
+	}
+	if !isOpen(t, g.pipeR) {
+		t.Errorf("descriptor %d, the read end, was closed", g.pipeR)
+	}
+	r, err := in.file(dev, ino, os.O_RDONLY)
+	if err != nil || r == nil {
+		t.Fatalf("file of the pipe's read end = %v, %v", r, err)
+	}
+	defer r.Close()
+	if _, err := w.Write([]byte("x")); err != nil {
+		t.Fatalf("write the adopted write end: %v", err)
+	}
+	buf := make([]byte, 1)
+	if _, err := io.ReadFull(r, buf); err != nil || buf[0] != 'x' {
+		t.Fatalf("read the adopted read end: %q, %v", buf, err)
+	}
+
+	if err := in.ready(); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := in.file(dev, ino, os.O_RDONLY); f != nil || err != nil {
+		t.Errorf("file after Ready = %v, %v; want nil, nil", f, err)
+	}
+}

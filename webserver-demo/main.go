@@ -12,13 +12,13 @@ import (
 	"log"
 	"net"
 	"net/http"
-	"net/http/cgi"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/zl-dev/zl/libzl"
+	"github.com/zl-dev/zl/libzl/zlcgi"
 	"github.com/zl-dev/zl/libzl/zlhttp"
 )
 
@@ -95,7 +95,7 @@ func serve(opts options, stdout, stderr io.Writer, logger *log.Logger) error {
 
 // cgiHandler returns the handler that runs the CGI program of opts, with
 // absolute paths: the program runs in its own directory.
-func cgiHandler(opts options, stderr io.Writer, logger *log.Logger) (*cgi.Handler, error) {
+func cgiHandler(opts options, stderr io.Writer, logger *log.Logger) (*zlcgi.Host, error) {
 	path, err := filepath.Abs(opts.cgi)
 	if err != nil {
 		return nil, fmt.Errorf("CGI program: %w", err)
@@ -111,7 +111,16 @@ func cgiHandler(opts options, stderr io.Writer, logger *log.Logger) (*cgi.Handle
 	if opts.cgiFault != "" {
 		env = append(env, faultEnv+"="+opts.cgiFault)
 	}
-	return &cgi.Handler{Path: path, Env: env, Logger: logger, Stderr: stderr}, nil
+	h := &zlcgi.Host{Path: path, Env: env, Logger: logger}
+	if f, ok := stderr.(*os.File); ok {
+		h.Stderr = f
+	}
+	// Before zlhttp.Serve calls libzl.Ready, which closes the pipes of the
+	// programs the crashed incarnation started.
+	if err := h.Resume(); err != nil {
+		logger.Print(err)
+	}
+	return h, nil
 }
 
 // A readyListener says "ready" on out when the server first accepts: the

@@ -9,13 +9,13 @@ import (
 	"io/fs"
 	"log"
 	"net/http"
-	"net/http/cgi"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/zl-dev/zl/internal/demo"
+	"github.com/zl-dev/zl/libzl/zlcgi"
 )
 
 // chunkSize is the size of the pieces GET /dyn writes and flushes.
@@ -38,7 +38,7 @@ type server struct {
 	// root holds the static files; nil when there are none.
 	root *os.Root
 	// cgi runs the order CGI program; nil when there is none.
-	cgi *cgi.Handler
+	cgi *zlcgi.Host
 	log *log.Logger
 }
 
