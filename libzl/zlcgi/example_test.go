@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/zl-dev/zl/libzl/zlcgi"
+	"github.com/zl-dev/zl/libzl/zlhttp"
 )
 
 // The main function of a zero-loss CGI program that echoes its request
@@ -35,4 +36,20 @@ func ExampleRun() {
 	if err := zlcgi.Run(cfg, http.DefaultServeMux); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// A zero-loss web server that runs a CGI program: the programs its crashed
+// incarnation had started go on, and the new incarnation finishes their
+// requests with them.
+func ExampleHost() {
+	cgi := &zlcgi.Host{Path: "/srv/cgi-bin/checkout"}
+	// Before zlhttp.Serve calls libzl.Ready, which closes the pipes nobody
+	// adopted.
+	if err := cgi.Resume(); err != nil {
+		log.Print(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST /cgi-bin/checkout", cgi)
+	srv := &http.Server{Addr: ":8080", Handler: mux}
+	log.Fatal(zlhttp.ListenAndServe(srv))
 }

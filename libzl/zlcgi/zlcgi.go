@@ -24,6 +24,12 @@
 //
 // On a kernel without zlr the program runs unprotected, as a plain CGI
 // program.
+//
+// On the web server's side, Host runs CGI programs as net/http/cgi.Handler
+// does, in a zero-loss web server (see package zlhttp): a crash of the
+// server does not stop the programs it had started, and its restarted
+// incarnation finishes their requests with them instead of starting them
+// again.
 package zlcgi
 
 import (
