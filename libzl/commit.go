@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -42,22 +43,29 @@ import (
 // whole request (an interim response such as HTTP's 100 Continue) cannot
 // have what it read before that write replayed.
 //
-// Cost: one netlink request and its acknowledgement on a socket the package
-// keeps, two system calls that take a few microseconds. The package dials
-// that Client on the first call and keeps it for the life of the process;
-// the goroutines that commit share it. On a kernel without zlr, and on
-// systems other than Linux, Commit returns ErrNotSupported, at once after
-// the first call. A process that is not a registered service gets an *Error
-// matching os.ErrNotExist; see Client.Commit for the other refusals.
+// Cost: one system call, fcntl(2) with F_ZLR_COMMIT, which takes no lock
+// shared with other services. On a kernel whose zlr predates it, and to
+// learn why the kernel refused a commit, Commit falls back to the netlink
+// command (Client.Commit): a request and its acknowledgement on a socket the
+// package dials on first use and keeps for the life of the process, which
+// the goroutines that commit share. On a kernel without zlr, and on systems
+// other than Linux, Commit returns ErrNotSupported, at once after the first
+// call. A process that is not a registered service gets an *Error matching
+// os.ErrNotExist; see Client.Commit for the other refusals.
 func Commit(conn syscall.Conn) error { return shared.commit(conn) }
 
 // shared is the Client of the package-level Commit.
-var shared = &sharedClient{dial: Dial}
+var shared = &sharedClient{dial: Dial, fcntl: fcntlCommit}
 
 // A sharedClient is a Client dialled on first use and kept.
 type sharedClient struct {
 	// dial opens the Client; tests replace it.
 	dial func() (*Client, error)
+	// fcntl commits a descriptor with fcntl(2); tests replace it.
+	fcntl func(fd uintptr) error
+	// noFcntl is set once the kernel took a netlink commit after refusing
+	// the fcntl: its zlr predates F_ZLR_COMMIT.
+	noFcntl atomic.Bool
 
 	// mu protects the fields below.
 	mu sync.Mutex
@@ -90,13 +98,23 @@ func (s *sharedClient) client() (*Client, error) {
 	return c, nil
 }
 
-// commit commits the descriptor of conn with the shared Client. The
-// descriptor stays open during the request, which the kernel handles in the
-// caller's context.
+// commit commits the descriptor of conn: with fcntl, or with the shared
+// Client when the kernel lacks F_ZLR_COMMIT or refused it (its netlink
+// answer says why). The descriptor stays open during the call, which the
+// kernel handles in the caller's context.
 func (s *sharedClient) commit(conn syscall.Conn) error {
 	rc, err := conn.SyscallConn()
 	if err != nil {
 		return fmt.Errorf("zlr %s: %w", opCommit, err)
+	}
+	fcntlErr := errNoFcntl
+	if !s.noFcntl.Load() {
+		if err := rc.Control(func(fd uintptr) { fcntlErr = s.fcntl(fd) }); err != nil {
+			return fmt.Errorf("zlr %s: %w", opCommit, err)
+		}
+		if fcntlErr == nil {
+			return nil
+		}
 	}
 	c, err := s.client()
 	if err != nil {
@@ -106,5 +124,11 @@ func (s *sharedClient) commit(conn syscall.Conn) error {
 	if err := rc.Control(func(fd uintptr) { cerr = c.Commit(int(fd)) }); err != nil {
 		return fmt.Errorf("zlr %s: %w", opCommit, err)
 	}
+	if cerr == nil && errors.Is(fcntlErr, syscall.EINVAL) {
+		s.noFcntl.Store(true)
+	}
 	return cerr
 }
+
+// errNoFcntl is the error of a commit not tried with fcntl.
+var errNoFcntl = errors.New("no F_ZLR_COMMIT")

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -129,7 +130,7 @@ func streams(t *testing.T) map[string]syscall.Conn {
 
 func TestCommitStreams(t *testing.T) {
 	k := &commitKernel{t: t}
-	s := &sharedClient{dial: k.dial}
+	s := &sharedClient{dial: k.dial, fcntl: netlinkOnly}
 	conns := streams(t)
 	var want []uint32
 	for _, name := range []string{"pipe", "tcp", "unix"} {
@@ -150,7 +151,7 @@ func TestCommitStreams(t *testing.T) {
 
 func TestCommitShared(t *testing.T) {
 	k := &commitKernel{t: t}
-	s := &sharedClient{dial: k.dial}
+	s := &sharedClient{dial: k.dial, fcntl: netlinkOnly}
 	r := streams(t)["pipe"]
 
 	const goroutines, each = 8, 10
@@ -219,16 +220,16 @@ func TestCommitErrors(t *testing.T) {
 			wantCommits: 2,
 		},
 		{
-			name:      "closed pipe",
-			closed:    true,
-			wantErr:   "zlr commit: use of closed file",
-			wantDials: 1,
+			// Found before anything is asked of the kernel.
+			name:    "closed pipe",
+			closed:  true,
+			wantErr: "zlr commit: use of closed file",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			k := &commitKernel{t: t, dialErr: tt.dialErr, refusal: tt.refusal}
-			s := &sharedClient{dial: k.dial}
+			s := &sharedClient{dial: k.dial, fcntl: netlinkOnly}
 			r, w, err := os.Pipe()
 			if err != nil {
 				t.Fatal(err)
@@ -270,12 +271,154 @@ func (badConn) SyscallConn() (syscall.RawConn, error) { return nil, syscall.EINV
 
 func TestCommitWithoutDescriptor(t *testing.T) {
 	k := &commitKernel{t: t}
-	s := &sharedClient{dial: k.dial}
+	s := &sharedClient{dial: k.dial, fcntl: netlinkOnly}
 	err := s.commit(badConn{})
 	if err == nil || err.Error() != "zlr commit: invalid argument" || !errors.Is(err, syscall.EINVAL) {
 		t.Errorf("error = %v, want EINVAL", err)
 	}
 	if dials, _ := k.counts(); dials != 0 {
 		t.Errorf("dialled %d times, want not at all", dials)
+	}
+}
+
+// netlinkOnly is the fcntl of a sharedClient whose commits all go through
+// netlink.
+func netlinkOnly(uintptr) error { return errNoFcntl }
+
+// A fakeFcntl answers the fcntl commits with err and counts them.
+type fakeFcntl struct {
+	mu  sync.Mutex
+	err error
+	fds []uintptr
+}
+
+func (f *fakeFcntl) commit(fd uintptr) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fds = append(f.fds, fd)
+	return f.err
+}
+
+func (f *fakeFcntl) calls() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.fds)
+}
+
+func TestCommitFcntl(t *testing.T) {
+	conn := streams(t)["tcp"]
+	fd := fdOf(t, conn)
+
+	t.Run("taken", func(t *testing.T) {
+		k := &commitKernel{t: t}
+		f := &fakeFcntl{}
+		s := &sharedClient{dial: k.dial, fcntl: f.commit}
+		for range 3 {
+			if err := s.commit(conn); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if dials, fds := k.counts(); dials != 0 || len(fds) != 0 {
+			t.Errorf("netlink: %d dials, commits %v; want none when fcntl commits", dials, fds)
+		}
+		if f.calls() != 3 || uint32(f.fds[0]) != fd {
+			t.Errorf("fcntl commits %v, want 3 of descriptor %d", f.fds, fd)
+		}
+	})
+
+	t.Run("kernel without F_ZLR_COMMIT", func(t *testing.T) {
+		k := &commitKernel{t: t}
+		f := &fakeFcntl{err: syscall.EINVAL}
+		s := &sharedClient{dial: k.dial, fcntl: f.commit}
+		for range 3 {
+			if err := s.commit(conn); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, fds := k.counts(); len(fds) != 3 {
+			t.Errorf("netlink commits %v, want 3", fds)
+		}
+		if f.calls() != 1 {
+			t.Errorf("%d fcntl commits, want 1: the first tells the kernel lacks it", f.calls())
+		}
+	})
+
+	t.Run("refused", func(t *testing.T) {
+		// The kernel refuses the fcntl and the command alike: the command's
+		// answer, with its message, is the error, and fcntl is tried again.
+		k := &commitKernel{t: t, refusal: refuse(unix.ENOENT, "the calling process is not a registered service")}
+		f := &fakeFcntl{err: syscall.ENOENT}
+		s := &sharedClient{dial: k.dial, fcntl: f.commit}
+		for range 2 {
+			err := s.commit(conn)
+			if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "not a registered service") {
+				t.Errorf("commit = %v, want the kernel's refusal", err)
+			}
+		}
+		if f.calls() != 2 {
+			t.Errorf("%d fcntl commits, want 2", f.calls())
+		}
+	})
+}
+
+// TestCommitFcntlHost commits with the real fcntl on the host's kernel:
+// without zlr it refuses F_ZLR_COMMIT, and the fake kernel takes the
+// command instead.
+func TestCommitFcntlHost(t *testing.T) {
+	conn := streams(t)["unix"]
+	rc, err := conn.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ferr error
+	_ = rc.Control(func(fd uintptr) { ferr = fcntlCommit(fd) })
+	if ferr == nil {
+		t.Skip("the host's kernel has zlr and took the commit")
+	}
+	k := &commitKernel{t: t}
+	s := &sharedClient{dial: k.dial, fcntl: fcntlCommit}
+	if err := s.commit(conn); err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(ferr, syscall.EINVAL) {
+		t.Errorf("fcntl(F_ZLR_COMMIT) on a kernel without zlr = %v, want EINVAL", ferr)
+	}
+	if !s.noFcntl.Load() {
+		t.Error("after EINVAL and a netlink commit, fcntl is still tried")
+	}
+}
+
+// TestFcntlCommitConstant checks fZLRCommit against the definition of
+// F_ZLR_COMMIT that the kernel patch series adds to <linux/fcntl.h>.
+func TestFcntlCommitConstant(t *testing.T) {
+	patches, err := filepath.Glob(filepath.Join(patchDir, "*.patch"))
+	if err != nil || len(patches) == 0 {
+		t.Fatalf("no patches in %s: %v", patchDir, err)
+	}
+	const prefix = "+#define F_ZLR_COMMIT"
+	found := false
+	for _, p := range patches {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for line := range strings.Lines(string(b)) {
+			def, ok := strings.CutPrefix(line, prefix)
+			if !ok {
+				continue
+			}
+			found = true
+			var n int
+			if _, err := fmt.Sscanf(strings.TrimSpace(def), "(F_LINUX_SPECIFIC_BASE + %d)", &n); err != nil {
+				t.Fatalf("%s: cannot read %q: %v", filepath.Base(p), line, err)
+			}
+			// F_SETLEASE is F_LINUX_SPECIFIC_BASE + 0.
+			if want := unix.F_SETLEASE + n; fZLRCommit != want {
+				t.Errorf("fZLRCommit = %d, want F_LINUX_SPECIFIC_BASE + %d = %d", fZLRCommit, n, want)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no patch in %s defines F_ZLR_COMMIT", patchDir)
 	}
 }

@@ -321,3 +321,18 @@ func TestProcTail(t *testing.T) {
 		t.Errorf("tail: %q, want %q", got, want)
 	}
 }
+
+func TestOverflowNote(t *testing.T) {
+	if got := overflowNote(nil, 1); got != "" {
+		t.Errorf("overflowNote(none) = %q, want empty", got)
+	}
+	ov := func(pid int, kind libzl.StreamKind) libzl.Event {
+		return libzl.Event{Kind: libzl.EventReplayOverflow, PID: pid, StreamKind: kind,
+			OverflowReason: libzl.OverflowServiceLimit, ReplayLimit: 64 << 20}
+	}
+	got := overflowNote([]libzl.Event{ov(1, libzl.StreamPipe), ov(2, libzl.StreamPipe), ov(1, libzl.StreamPipe), ov(1, libzl.StreamTCP)}, 1)
+	want := "4 streams lost their replay guarantee: 2 server pipe (service-limit, limit 64MiB), 1 cgi pipe (service-limit, limit 64MiB), 1 server tcp (service-limit, limit 64MiB)"
+	if got != want {
+		t.Errorf("overflowNote = %q\nwant %q", got, want)
+	}
+}

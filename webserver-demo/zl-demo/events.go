@@ -92,6 +92,10 @@ type zlrCounts struct {
 	// Of the CGI processes: the services registered during the phase
 	// other than the server.
 	CGIServices, CGIFaults, CGIRestarts, CGIGiveUps int
+
+	// Overflows are the replay-overflow events of the server and the CGI
+	// processes: streams that lost their replay guarantee.
+	Overflows []libzl.Event
 }
 
 // countEvents counts events: those of process serverPID (0: none) are the
@@ -118,6 +122,8 @@ func countEvents(events []libzl.Event, serverPID int) zlrCounts {
 				n.ServerReady = append(n.ServerReady, ev.Latency)
 			case libzl.EventGiveUp:
 				n.ServerGiveUps++
+			case libzl.EventReplayOverflow:
+				n.Overflows = append(n.Overflows, ev)
 			}
 		case cgi[ev.ID]:
 			switch ev.Kind {
@@ -127,6 +133,8 @@ func countEvents(events []libzl.Event, serverPID int) zlrCounts {
 				n.CGIRestarts++
 			case libzl.EventGiveUp:
 				n.CGIGiveUps++
+			case libzl.EventReplayOverflow:
+				n.Overflows = append(n.Overflows, ev)
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/zl-dev/zl/internal/demoload"
@@ -42,6 +43,10 @@ type phaseResult struct {
 
 	// GiveUps counts the faults the kernel let kill a process.
 	GiveUps int `json:"giveups"`
+
+	// ReplayOverflows counts the streams of the server and the CGI
+	// processes that lost their replay guarantee (replay-overflow events).
+	ReplayOverflows int `json:"replay_overflows"`
 
 	// RestartLatency is the server's: in the zlr phase from the fault to
 	// the restarted server's ready call (the kernel's ready events), under
@@ -179,6 +184,10 @@ func (d *demo) runZLR(ctx context.Context, dir, addr string) (*phaseResult, erro
 	res.Crashes, res.Restarts, res.GiveUps = n.ServerFaults, n.ServerRestarts, n.ServerGiveUps+n.CGIGiveUps
 	res.CGICrashes, res.CGIRestarts = n.CGIFaults, n.CGIRestarts
 	res.RestartLatency = demoload.Percentiles(n.ServerReady)
+	res.ReplayOverflows = len(n.Overflows)
+	if note := overflowNote(n.Overflows, p.pid()); note != "" {
+		res.Notes = append(res.Notes, note)
+	}
 	res.EventsLost = lost
 	if lost > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("the kernel dropped events %d times: the counts of crashes and restarts fall short", lost))
@@ -278,4 +287,30 @@ func readStats(path string) (*demoload.SupervisorStats, error) {
 		return nil, fmt.Errorf("reading the supervisor's statistics %s: %w", path, err)
 	}
 	return &s, nil
+}
+
+// overflowNote says which streams lost their replay guarantee, by process
+// (the server's pid is server) and kind of stream, and why; "" when none.
+func overflowNote(overflows []libzl.Event, server int) string {
+	if len(overflows) == 0 {
+		return ""
+	}
+	counts := map[string]int{}
+	var keys []string
+	for _, ev := range overflows {
+		who := "cgi"
+		if ev.PID == server {
+			who = "server"
+		}
+		k := fmt.Sprintf("%s %s (%s, limit %s)", who, ev.StreamKind, ev.OverflowReason, demoload.FormatSize(int(ev.ReplayLimit)))
+		if counts[k] == 0 {
+			keys = append(keys, k)
+		}
+		counts[k]++
+	}
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%d %s", counts[k], k)
+	}
+	return fmt.Sprintf("%d streams lost their replay guarantee: %s", len(overflows), strings.Join(parts, ", "))
 }
