@@ -1,9 +1,10 @@
 //go:build linux
 
-// Command commitcost measures what an explicit request boundary,
-// libzl.Commit, costs a zero-loss service: the throughput of a
-// request/response service over TCP that commits after every response,
-// against the same service that does not, in the same boot, interleaved.
+// Command commitcost measures what an explicit request boundary costs a
+// zero-loss service: the throughput of a request/response service over TCP
+// that commits after every response, with fcntl(F_ZLR_COMMIT) (what
+// libzl.Commit uses) or with the netlink command (Client.Commit), against
+// the same service that does not commit, in the same boot, interleaved.
 //
 // The service is this program in service mode, registered with zlr (replay
 // and de-duplication on); the client is this program too, unregistered.
@@ -47,8 +48,9 @@ const roleEnv = "ZLR_COMMITCOST_ROLE"
 
 // Modes of a connection, sent as its first byte.
 const (
-	modePlain  = 'p'
-	modeCommit = 'c'
+	modePlain   = 'p'
+	modeFcntl   = 'f'
+	modeNetlink = 'n'
 )
 
 func main() {
@@ -98,13 +100,20 @@ type result struct {
 	Size     int `json:"size"`
 	Requests int `json:"requests_per_rep"`
 	Reps     int `json:"reps"`
-	// PlainRPS and CommitRPS are the median throughputs, in requests per
-	// second, without and with a Commit per request.
-	PlainRPS  float64 `json:"plain_rps"`
-	CommitRPS float64 `json:"commit_rps"`
-	// LossPct is the throughput lost to Commit, in percent.
+	// PlainRPS is the median throughput, in requests per second, without
+	// a commit.
+	PlainRPS float64 `json:"plain_rps"`
+	// Fcntl and Netlink are the throughputs with a commit per request.
+	Fcntl   commitResult `json:"fcntl"`
+	Netlink commitResult `json:"netlink"`
+}
+
+// A commitResult is the throughput with one way of committing.
+type commitResult struct {
+	RPS float64 `json:"rps"`
+	// LossPct is the throughput lost to the commits, in percent.
 	LossPct float64 `json:"loss_pct"`
-	// CommitNs is the cost of one Commit: the difference of the median
+	// CommitNs is the cost of one commit: the difference of the median
 	// times per request.
 	CommitNs float64 `json:"commit_ns"`
 }
@@ -138,29 +147,32 @@ func run(sizes []int, requests, reps int) ([]result, error) {
 
 	var res []result
 	for _, size := range sizes {
-		var plain, commit []time.Duration
+		times := map[byte][]time.Duration{}
 		for range reps {
-			for _, mode := range []byte{modePlain, modeCommit} {
+			for _, mode := range []byte{modePlain, modeFcntl, modeNetlink} {
 				d, err := measure(addr, mode, size, requests)
 				if err != nil {
 					return nil, fmt.Errorf("size %d, mode %c: %w", size, mode, err)
 				}
-				if mode == modePlain {
-					plain = append(plain, d)
-				} else {
-					commit = append(commit, d)
-				}
+				times[mode] = append(times[mode], d)
 			}
 		}
-		p, c := median(plain), median(commit)
+		p := median(times[modePlain])
+		with := func(mode byte) commitResult {
+			c := median(times[mode])
+			return commitResult{
+				RPS:      float64(requests) / c.Seconds(),
+				LossPct:  100 * (1 - p.Seconds()/c.Seconds()),
+				CommitNs: float64(c-p) / float64(requests),
+			}
+		}
 		res = append(res, result{
-			Size:      size,
-			Requests:  requests,
-			Reps:      reps,
-			PlainRPS:  float64(requests) / p.Seconds(),
-			CommitRPS: float64(requests) / c.Seconds(),
-			LossPct:   100 * (1 - p.Seconds()/c.Seconds()),
-			CommitNs:  float64(c-p) / float64(requests),
+			Size:     size,
+			Requests: requests,
+			Reps:     reps,
+			PlainRPS: float64(requests) / p.Seconds(),
+			Fcntl:    with(modeFcntl),
+			Netlink:  with(modeNetlink),
 		})
 	}
 	return res, nil
@@ -229,7 +241,6 @@ func service() error {
 	}}); err != nil {
 		return fmt.Errorf("register: %w", err)
 	}
-	c.Close()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -240,20 +251,24 @@ func service() error {
 		if err != nil {
 			return err
 		}
-		go serve(conn)
+		go serve(conn, c)
 	}
 }
 
 // serve answers the requests of a connection, committing after each
-// answer when the connection asks for it.
-func serve(c net.Conn) {
+// answer when the connection asks for it, with fcntl or with nl.
+func serve(c net.Conn, nl *libzl.Client) {
 	defer c.Close()
 	r := bufio.NewReaderSize(c, 64<<10)
 	hdr := make([]byte, 5)
 	if _, err := io.ReadFull(r, hdr); err != nil {
 		return
 	}
-	commit := hdr[0] == modeCommit
+	mode := hdr[0]
+	raw, err := c.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		return
+	}
 	req := make([]byte, getUint32(hdr[1:]))
 	for {
 		if _, err := io.ReadFull(r, req); err != nil {
@@ -262,12 +277,17 @@ func serve(c net.Conn) {
 		if _, err := c.Write(answer(req)); err != nil {
 			return
 		}
-		if commit {
-			// The request is dealt with: the kernel may forget it.
-			if err := libzl.Commit(c.(*net.TCPConn)); err != nil {
-				fmt.Fprintf(os.Stderr, "commitcost service: commit: %v\n", err)
-				return
-			}
+		// The request is dealt with: the kernel may forget it.
+		var err error
+		switch mode {
+		case modeFcntl:
+			err = libzl.Commit(c.(*net.TCPConn))
+		case modeNetlink:
+			_ = raw.Control(func(fd uintptr) { err = nl.Commit(int(fd)) })
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "commitcost service: commit: %v\n", err)
+			return
 		}
 	}
 }
@@ -289,18 +309,24 @@ func median(ds []time.Duration) time.Duration {
 
 // printTable prints the results, each figure beside the 1% target.
 func printTable(w io.Writer, res []result) {
-	fmt.Fprintln(w, "Commit per request vs none, TCP request/response, median of the repetitions (interleaved, same boot)")
+	fmt.Fprintln(w, "A commit per request vs none, TCP request/response, median of the repetitions (interleaved, same boot)")
 	t := tablewriter.NewWriter(w)
-	t.Header([]string{"size", "requests/s plain", "requests/s commit", "loss", "target", "cost of a commit"})
+	t.Header([]string{"size", "requests/s plain", "commit", "requests/s", "loss", "target", "cost of a commit"})
 	for _, r := range res {
-		t.Append([]string{
-			strconv.Itoa(r.Size) + " B",
-			fmt.Sprintf("%.0f", r.PlainRPS),
-			fmt.Sprintf("%.0f", r.CommitRPS),
-			fmt.Sprintf("%.2f%%", r.LossPct),
-			"≤ 1%",
-			fmt.Sprintf("%.1f µs", r.CommitNs/1e3),
-		})
+		for _, c := range []struct {
+			how string
+			r   commitResult
+		}{{"fcntl", r.Fcntl}, {"netlink", r.Netlink}} {
+			t.Append([]string{
+				strconv.Itoa(r.Size) + " B",
+				fmt.Sprintf("%.0f", r.PlainRPS),
+				c.how,
+				fmt.Sprintf("%.0f", c.r.RPS),
+				fmt.Sprintf("%.2f%%", c.r.LossPct),
+				"≤ 1%",
+				fmt.Sprintf("%.1f µs", c.r.CommitNs/1e3),
+			})
+		}
 	}
 	t.Render()
 }
