@@ -99,8 +99,6 @@ type child struct {
 	stdin *os.File
 	// stdout is the server's end of the program's standard output.
 	stdout *os.File
-	// resumed is set for a program that Resume took over.
-	resumed bool
 }
 
 // release gives up on c: it closes the server's ends of its pipes, so that
@@ -284,8 +282,9 @@ func (h *Host) serve(w http.ResponseWriter, r *http.Request, c *child) {
 	if c.stdin != nil {
 		go func() {
 			// A program that does not read its body closes the pipe: the
-			// error is that of the program.
-			_, _ = io.Copy(c.stdin, r.Body)
+			// error is that of the program. Written, not spliced: the
+			// kernel's de-duplication counts what write(2) puts in.
+			_, _ = io.Copy(onlyWriter{c.stdin}, onlyReader{r.Body})
 			c.stdin.Close()
 		}()
 	}
@@ -303,12 +302,24 @@ func (h *Host) serve(w http.ResponseWriter, r *http.Request, c *child) {
 		}
 	}
 	w.WriteHeader(code)
-	if _, err := io.Copy(w, out); err != nil {
+	// Read and write, never splice: the kernel logs, and replays after a
+	// restart, what read(2) takes from the pipe, while splice(2) and
+	// sendfile(2) take the bytes past the log. io.Copy would splice the
+	// pipe into the connection (bufio.Reader.WriteTo, os.File.WriteTo,
+	// net.TCPConn.ReadFrom).
+	if _, err := io.CopyBuffer(onlyWriter{w}, onlyReader{out}, make([]byte, 32<<10)); err != nil {
 		h.logf("zlcgi: %s: copy the response: %v", h.Path, err)
 		// Do not wait for a program that writes to a client gone.
 		_ = c.proc.Kill()
 	}
 }
+
+// onlyReader and onlyWriter hide every method of their field but Read or
+// Write, so that io.Copy cannot splice.
+type (
+	onlyReader struct{ io.Reader }
+	onlyWriter struct{ io.Writer }
+)
 
 // readHeader reads the header block of a CGI response from r and returns
 // the status code and the header fields to send, as net/http/cgi does.

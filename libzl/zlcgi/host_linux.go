@@ -112,7 +112,7 @@ func (k prevChild) adopt() (*child, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &child{proc: proc, resumed: true}
+	c := &child{proc: proc}
 	c.stdout, err = libzl.File(k.stdout.dev, k.stdout.ino, os.O_RDONLY)
 	if err == nil && c.stdout != nil && k.stdin != (fileID{}) {
 		// None when the crashed incarnation had sent the whole body.

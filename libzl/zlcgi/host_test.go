@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
@@ -193,5 +194,22 @@ func TestHostEnv(t *testing.T) {
 	other := h.env(httptest.NewRequest(http.MethodPost, "http://example.com:8080/cgi-bin/order?q=2", nil))
 	if envKey(other) == envKey(env) {
 		t.Error("two different requests have the same key")
+	}
+}
+
+// The copies of Host must not splice, which would move the bytes past the
+// kernel's replay log: their ends offer Read or Write only.
+func TestHostCopiesDoNotSplice(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	if _, ok := any(onlyReader{bufio.NewReader(r)}).(io.WriterTo); ok {
+		t.Error("onlyReader is an io.WriterTo")
+	}
+	if _, ok := any(onlyWriter{w}).(io.ReaderFrom); ok {
+		t.Error("onlyWriter is an io.ReaderFrom")
 	}
 }

@@ -47,6 +47,12 @@
 //     does for large bodies unless given -H 'Expect:').
 //   - Not use TLS: its keys die with the process, so the replayed bytes
 //     cannot be decrypted again. Terminate TLS in front of the service.
+//   - Read with Read the pipes and sockets whose input must be replayed.
+//     The kernel logs what read(2) takes from them; splice(2) and
+//     sendfile(2) move bytes past the log, and io.Copy from a pipe or a
+//     socket to the response splices on Linux (the response is a
+//     net.TCPConn's ReadFrom). Hide the other methods of the source, as in
+//     io.Copy(w, struct{ io.Reader }{pipe}). zlcgi.Host does so.
 //
 // In a process that was not restarted in place, on a kernel without zlr and
 // on systems other than Linux, the package behaves as plain net/http without
