@@ -25,6 +25,7 @@ package main
 import (
 	"bufio"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -189,7 +190,7 @@ func measure(addr string, mode byte, size, requests int) (time.Duration, error) 
 	defer c.Close()
 	hdr := make([]byte, 5)
 	hdr[0] = mode
-	putUint32(hdr[1:], uint32(size))
+	binary.BigEndian.PutUint32(hdr[1:], uint32(size))
 	if _, err := c.Write(hdr); err != nil {
 		return 0, err
 	}
@@ -269,7 +270,7 @@ func serve(c net.Conn, nl *libzl.Client) {
 	if err != nil {
 		return
 	}
-	req := make([]byte, getUint32(hdr[1:]))
+	req := make([]byte, binary.BigEndian.Uint32(hdr[1:]))
 	for {
 		if _, err := io.ReadFull(r, req); err != nil {
 			return
@@ -290,14 +291,6 @@ func serve(c net.Conn, nl *libzl.Client) {
 			return
 		}
 	}
-}
-
-func putUint32(b []byte, v uint32) {
-	b[0], b[1], b[2], b[3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
-}
-
-func getUint32(b []byte) uint32 {
-	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
 }
 
 // median returns the median of ds.

@@ -105,11 +105,18 @@ type child struct {
 // it stops at its next read or write on them, and waits for it in the
 // background.
 func (c *child) release() {
+	c.closePipes()
+	go func() { _, _ = c.proc.Wait() }()
+}
+
+// closePipes closes the server's ends of c's pipes.
+func (c *child) closePipes() {
 	if c.stdin != nil {
 		c.stdin.Close()
 	}
-	c.stdout.Close()
-	go func() { _, _ = c.proc.Wait() }()
+	if c.stdout != nil {
+		c.stdout.Close()
+	}
 }
 
 // Resume takes over the CGI programs of h.Path that the crashed incarnation
@@ -208,43 +215,40 @@ func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // start starts the program with env; it has a pipe for its standard input
 // when body is set, and /dev/null when not.
 func (h *Host) start(env []string, body bool) (_ *child, err error) {
-	var closeLater []*os.File
+	c := &child{}
+	// The program's ends of its pipes, which the server closes once the
+	// program has them; the server's ends are closed on failure.
+	var theirs []*os.File
 	defer func() {
-		for _, f := range closeLater {
+		for _, f := range theirs {
 			f.Close()
 		}
+		if err != nil {
+			c.closePipes()
+		}
 	}()
-	c := &child{}
 	var stdin *os.File
 	if body {
-		r, w, err := os.Pipe()
-		if err != nil {
+		if stdin, c.stdin, err = os.Pipe(); err != nil {
 			return nil, fmt.Errorf("standard input: %w", err)
 		}
-		stdin, c.stdin = r, w
-		closeLater = append(closeLater, r)
+		theirs = append(theirs, stdin)
 		// From here on, the kernel counts the bytes written to the
 		// program, and a restarted server writes only the rest.
-		if err := libzl.Commit(w); err != nil && !notRegistered(err) {
+		if err := libzl.Commit(c.stdin); err != nil && !notRegistered(err) {
 			h.logf("zlcgi: %s: the request body will be sent again after a restart: %v", h.Path, err)
 		}
 	} else {
-		null, err := os.Open(os.DevNull)
-		if err != nil {
+		if stdin, err = os.Open(os.DevNull); err != nil {
 			return nil, fmt.Errorf("standard input: %w", err)
 		}
-		stdin = null
-		closeLater = append(closeLater, null)
+		theirs = append(theirs, stdin)
 	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		if c.stdin != nil {
-			c.stdin.Close()
-		}
+	var stdout *os.File
+	if c.stdout, stdout, err = os.Pipe(); err != nil {
 		return nil, fmt.Errorf("standard output: %w", err)
 	}
-	c.stdout = r
-	closeLater = append(closeLater, w)
+	theirs = append(theirs, stdout)
 	stderr := h.Stderr
 	if stderr == nil {
 		stderr = os.Stderr
@@ -257,13 +261,9 @@ func (h *Host) start(env []string, body bool) (_ *child, err error) {
 	c.proc, err = os.StartProcess(path, append([]string{h.Path}, h.Args...), &os.ProcAttr{
 		Dir:   dir,
 		Env:   env,
-		Files: []*os.File{stdin, w, stderr},
+		Files: []*os.File{stdin, stdout, stderr},
 	})
 	if err != nil {
-		if c.stdin != nil {
-			c.stdin.Close()
-		}
-		c.stdout.Close()
 		return nil, err
 	}
 	return c, nil
