@@ -37,21 +37,13 @@ type fileID struct{ dev, ino uint64 }
 // the program path, as its environment says (SCRIPT_FILENAME), and whose
 // standard output is a pipe. A process that exits meanwhile is left out.
 func previousChildren(path string) ([]prevChild, error) {
-	ents, err := os.ReadDir(procDir)
+	pids, err := childPIDs()
 	if err != nil {
 		return nil, err
 	}
-	self := os.Getpid()
 	var kids []prevChild
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == self {
-			continue
-		}
-		dir := filepath.Join(procDir, e.Name())
-		if ppid, err := parentOf(dir); err != nil || ppid != self {
-			continue
-		}
+	for _, pid := range pids {
+		dir := filepath.Join(procDir, strconv.Itoa(pid))
 		raw, err := os.ReadFile(filepath.Join(dir, "environ"))
 		if err != nil {
 			continue
@@ -69,6 +61,57 @@ func previousChildren(path string) ([]prevChild, error) {
 		kids = append(kids, k)
 	}
 	return kids, nil
+}
+
+// childPIDs returns the children of the calling process, from the children
+// files of its threads, or, on a kernel without them
+// (CONFIG_PROC_CHILDREN), from the parent of every process.
+func childPIDs() ([]int, error) {
+	self := strconv.Itoa(os.Getpid())
+	tasks, err := os.ReadDir(filepath.Join(procDir, self, "task"))
+	if err != nil {
+		return nil, err
+	}
+	var pids []int
+	for _, t := range tasks {
+		raw, err := os.ReadFile(filepath.Join(procDir, self, "task", t.Name(), "children"))
+		if errors.Is(err, fs.ErrNotExist) {
+			if _, serr := os.Stat(filepath.Join(procDir, self, "task", t.Name())); serr != nil {
+				continue // the thread has exited
+			}
+			return scanChildPIDs()
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range strings.Fields(string(raw)) {
+			if pid, err := strconv.Atoi(f); err == nil {
+				pids = append(pids, pid)
+			}
+		}
+	}
+	return pids, nil
+}
+
+// scanChildPIDs returns the children of the calling process from the parent
+// of every process in procDir, which is slower than childPIDs.
+func scanChildPIDs() ([]int, error) {
+	ents, err := os.ReadDir(procDir)
+	if err != nil {
+		return nil, err
+	}
+	self := os.Getpid()
+	var pids []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == self {
+			continue
+		}
+		if ppid, err := parentOf(filepath.Join(procDir, e.Name())); err == nil && ppid == self {
+			pids = append(pids, pid)
+		}
+	}
+	return pids, nil
 }
 
 // parentOf returns the parent of the process whose /proc directory is dir.

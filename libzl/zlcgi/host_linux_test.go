@@ -4,6 +4,7 @@ package zlcgi
 
 import (
 	"os"
+	"slices"
 	"syscall"
 	"testing"
 )
@@ -88,6 +89,41 @@ func TestPreviousChildren(t *testing.T) {
 		}
 		if len(k.env) != 2 || k.env[0] != "SCRIPT_FILENAME=/srv/order" {
 			t.Errorf("process %d: environment %q", k.pid, k.env)
+		}
+	}
+}
+
+// The children files of the threads and the scan of every process's parent
+// find the same children.
+func TestChildPIDsScanAgree(t *testing.T) {
+	var want []int
+	for range 3 {
+		p, err := os.StartProcess("/bin/sleep", []string{"sleep", "600"}, &os.ProcAttr{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			p.Kill()
+			p.Wait()
+		})
+		want = append(want, p.Pid)
+	}
+	fast, err := childPIDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	scan, err := scanChildPIDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(fast)
+	slices.Sort(scan)
+	if !slices.Equal(fast, scan) {
+		t.Errorf("childPIDs = %v, scanChildPIDs = %v", fast, scan)
+	}
+	for _, pid := range want {
+		if !slices.Contains(scan, pid) {
+			t.Errorf("child %d not found in %v", pid, scan)
 		}
 	}
 }

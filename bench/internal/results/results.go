@@ -104,16 +104,24 @@ const (
 	ModeSystemd = "supervisor (RestartSec=100ms)"
 )
 
-// Restart measures: up to which point a restart is timed.
+// Restart measures: from which instant to which a restart is timed. A
+// service is ready when it says so (the static C service at its main).
 const (
-	ToExecDone = "exec done" // the kernel has replaced the image (zlr only)
-	ToMain     = "main"      // the new incarnation's first instruction of main
-	ToReady    = "ready"     // the new incarnation said it is ready to serve
+	// InterceptToExec is from the kernel's interception of the fault to
+	// the new image in place (zlr only, from the RESTART event).
+	InterceptToExec = "interception → exec done"
+	// InterceptToReady is from the kernel's interception of the fault to
+	// the new incarnation's readiness (zlr only).
+	InterceptToReady = "interception → ready"
+	// CrashToReady is from the crash (the fatal signal sent) to the new
+	// incarnation's readiness: the time a supervisor, or zlr, takes.
+	CrashToReady = "crash → ready"
+	// StartToReady is from just before the fork to readiness (ModeForkExec).
+	StartToReady = "fork → ready"
 )
 
 // RestartSeries is one restart latency distribution: of one service,
-// started again one way, timed from the fault (for ModeForkExec: from just
-// before the fork) to one point.
+// started again one way, timed between two instants.
 type RestartSeries struct {
 	Service string `json:"service"`
 	Mode    string `json:"mode"`
