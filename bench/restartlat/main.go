@@ -59,9 +59,9 @@ import (
 	"github.com/zl-dev/zl/libzl"
 )
 
-// systemdRestartSec is systemd's default RestartSec: how long it waits
+// systemdRestartDelay is systemd's default RestartSec: how long it waits
 // before it starts a failed service again.
-const systemdRestartSec = 100 * time.Millisecond
+const systemdRestartDelay = 100 * time.Millisecond
 
 // readyTimeout bounds the wait for one start or restart.
 const readyTimeout = time.Minute
@@ -179,7 +179,7 @@ func run(n, nBase int, bin, zlctl, which, jsonOut string) error {
 			return fmt.Errorf("%s: supervisor: %w", s.name, err)
 		}
 		add(results.ModeSupervisor, results.CrashToReady, lat)
-		if lat, err = supervise(s, nBase, systemdRestartSec); err != nil {
+		if lat, err = supervise(s, nBase, systemdRestartDelay); err != nil {
 			return fmt.Errorf("%s: supervisor with RestartSec: %w", s.name, err)
 		}
 		add(results.ModeSystemd, results.CrashToReady, lat)

@@ -212,11 +212,11 @@ type Memory struct {
 	Connections         int     `json:"connections"`
 	PerIdleConnBytes    float64 `json:"per_idle_conn_bytes"` // kernel memory per tracked idle connection
 	InflightRequests    int     `json:"inflight_requests"`
-	RequestBytes        int     `json:"request_bytes"`           // size of each in-flight request
-	PerInflightBytes    float64 `json:"per_inflight_bytes"`      // kernel memory held per in-flight request
-	Restarts            int     `json:"restarts"`                // for the growth figure
-	SlabBeforeKB        int64   `json:"sunreclaim_before_kb"`    // after a warm-up
-	SlabAfterKB         int64   `json:"sunreclaim_after_kb"`     // after the restarts
+	RequestBytes        int     `json:"request_bytes"`            // size of each in-flight request
+	PerInflightBytes    float64 `json:"per_inflight_bytes"`       // kernel memory held per in-flight request
+	Restarts            int     `json:"restarts"`                 // for the growth figure
+	SlabBeforeKB        int64   `json:"sunreclaim_before_kb"`     // after a warm-up
+	SlabAfterKB         int64   `json:"sunreclaim_after_kb"`      // after the restarts
 	GrowthBytesPerStart float64 `json:"growth_bytes_per_restart"` // (after - before) / restarts
 }
 
