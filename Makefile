@@ -17,7 +17,7 @@ test:
 demo:
 	ci/demo
 
-# Boots the test kernel and measures restart latency against a plain fork+execve. See ci/bench.
+# Boots the test kernel and runs every benchmark against its baseline; rewrites the README's results. See ci/bench.
 bench:
 	ci/bench
 
