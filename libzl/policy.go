@@ -103,7 +103,7 @@ type Policy struct {
 // settings whose field is set (non-nil) and keeps the others. On Register
 // the others keep the kernel's defaults: fault signals SIGILL, SIGABRT,
 // SIGBUS, SIGFPE, SIGSEGV and SIGSYS, no fault exit codes, 5 restarts per
-// minute, no backoff, no minimum uptime, a 1 MiB replay limit and flags
+// minute, no backoff, no minimum uptime, a 16 MiB replay limit and flags
 // FlagReplay|FlagDedup.
 type PolicyConfig struct {
 	// FaultSignals, if non-nil, replaces the fault signals; an empty

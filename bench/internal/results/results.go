@@ -217,7 +217,7 @@ type Memory struct {
 	Restarts            int     `json:"restarts"`                 // for the growth figure
 	SlabBeforeKB        int64   `json:"sunreclaim_before_kb"`     // after a warm-up
 	SlabAfterKB         int64   `json:"sunreclaim_after_kb"`      // after the restarts
-	GrowthBytesPerStart float64 `json:"growth_bytes_per_restart"` // (after - before) / restarts
+	GrowthBytesPerStart float64 `json:"growth_bytes_per_restart"` // slope of SUnreclaim against the restarts
 }
 
 // ScalePoint is the restart latency at one size.

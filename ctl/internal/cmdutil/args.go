@@ -55,5 +55,5 @@ var PolicyFlagsHelp = strings.TrimSpace(`
 Only the policy flags given change anything; the others keep their value
 (for a new service, the kernel's defaults: fault signals ILL,ABRT,BUS,FPE,
 SEGV,SYS, no fault exit codes, 5 restarts per 1m window, no backoff, no
-minimum uptime, a 1MiB replay limit, replay and dedup on). The replay
+minimum uptime, a 16MiB replay limit, replay and dedup on). The replay
 limit bounds the input kept for all the service's streams together.`)
