@@ -25,6 +25,7 @@ type All struct {
 	Memory     *results.Memory     `json:"memory,omitempty"`
 	Scale      *results.Scale      `json:"scale,omitempty"`
 	CommitCost []CommitCost        `json:"commit_cost,omitempty"`
+	CPUShare   *results.CPUShare   `json:"cpu_share,omitempty"`
 }
 
 // CommitCost is one size of bench/commitcost's results.
@@ -55,6 +56,7 @@ func load(dir string) (*All, error) {
 		{"memory.json", &results.Memory{}},
 		{"scale.json", &results.Scale{}},
 		{"commitcost.json", &[]CommitCost{}},
+		{"cpushare.json", &results.CPUShare{}},
 	}
 	found := 0
 	for _, f := range files {
@@ -79,6 +81,8 @@ func load(dir string) (*All, error) {
 			all.Scale = v
 		case *[]CommitCost:
 			all.CommitCost = *v
+		case *results.CPUShare:
+			all.CPUShare = v
 		}
 	}
 	if found == 0 {
@@ -138,15 +142,22 @@ func summarise(all *All) []row {
 				continue
 			}
 			loss := -change(zlr.ReqPerSec, plain.ReqPerSec)
+			spread := max(spreadPct(plain), spreadPct(zlr))
 			p99 := change(float64(zlr.P99), float64(plain.P99))
 			rows = append(rows,
 				row{"overhead, " + load + ": throughput loss (wrk, " + strconv.Itoa(o.Connections) + " connections)",
-					pct(loss) + fmt.Sprintf(" (%.0f vs %.0f req/s)", zlr.ReqPerSec, plain.ReqPerSec),
+					pct(loss) + fmt.Sprintf(" (%.0f vs %.0f req/s; runs spread over %.0f %%)", zlr.ReqPerSec, plain.ReqPerSec, spread),
 					"≤ 1 %", "< 3.2 %", verdict(loss <= 1)},
 				row{"overhead, " + load + ": p99 latency increase",
 					pct(p99) + " (" + ms(zlr.P99) + " vs " + ms(plain.P99) + ")",
 					"≤ 2 %", "-", verdict(p99 <= 2)})
 		}
+	}
+	if c := all.CPUShare; c != nil {
+		rows = append(rows,
+			row{"CPU in zlr's kernel functions under " + c.Load + " (perf, self time)",
+				fmt.Sprintf("%.2f %% of %d samples", c.ZLRPct, c.Samples), "≤ 1 %", "< 3.2 %", verdict(c.ZLRPct <= 1)},
+			row{"CPU in libzl under the same load", fmt.Sprintf("%.2f %%", c.LibzlPct), "-", "-", ""})
 	}
 	if r := all.RestartLat; r != nil {
 		for _, svc := range restartServices(r) {
@@ -266,4 +277,17 @@ func printRows(w io.Writer, rows []row) {
 		t.Append([]string{r.Figure, r.Measured, r.Target, r.Paper, r.Verdict})
 	}
 	t.Render()
+}
+
+// spreadPct is how far apart the runs of s are: (max - min) / median, in
+// percent.
+func spreadPct(s *results.OverheadSeries) float64 {
+	if len(s.Runs) == 0 || s.ReqPerSec == 0 {
+		return 0
+	}
+	lo, hi := s.Runs[0].ReqPerSec, s.Runs[0].ReqPerSec
+	for _, r := range s.Runs {
+		lo, hi = min(lo, r.ReqPerSec), max(hi, r.ReqPerSec)
+	}
+	return (hi - lo) / s.ReqPerSec * 100
 }

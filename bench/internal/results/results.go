@@ -258,3 +258,22 @@ func Slope(pts []ScalePoint) time.Duration {
 	}
 	return time.Duration((n*sxy - sx*sy) / den)
 }
+
+// SymbolShare is one symbol's share of a profile's samples.
+type SymbolShare struct {
+	Symbol string  `json:"symbol"`
+	Pct    float64 `json:"pct"`
+}
+
+// CPUShare is the section bench/cpushare writes: where a system-wide
+// profile (perf, cpu-clock) of the machine under a load found the time,
+// counting only the samples of each function itself.
+type CPUShare struct {
+	Load    string `json:"load"`    // what ran while profiling
+	Samples int64  `json:"samples"` // in the profile
+	// ZLRPct is the share of the samples in zlr's kernel functions.
+	ZLRPct float64 `json:"zlr_kernel_pct"`
+	// LibzlPct is the share in libzl and its packages (user space).
+	LibzlPct float64       `json:"libzl_pct"`
+	Top      []SymbolShare `json:"top_zlr"` // zlr's and libzl's functions, largest first
+}
