@@ -3,19 +3,16 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/zl-dev/zl/bench/internal/results"
+	"github.com/zl-dev/zl/internal/demo/proc"
 	"github.com/zl-dev/zl/libzl"
 )
 
@@ -44,15 +41,10 @@ const stopTimeout = 15 * time.Second
 
 // A server is the web server demo, started in one mode.
 type server struct {
+	*proc.Proc
 	mode string
 	addr string // where it listens
 	dir  string // its static files, journal and log
-	cmd  *exec.Cmd
-	log  *os.File // its standard error, and its standard output but "ready"
-
-	ready   chan struct{} // closed at its first "ready" line
-	exited  chan struct{} // closed when it has exited
-	waitErr error         // set before exited is closed
 }
 
 // serverArgs returns the command line of the web server demo in mode, its
@@ -116,45 +108,13 @@ func startServer(mode, bin, dir string, readyTimeout time.Duration) (*server, er
 	if err != nil {
 		return nil, err
 	}
-	log, err := os.Create(filepath.Join(dir, "server.log"))
-	if err != nil {
-		return nil, fmt.Errorf("making the server's log: %w", err)
-	}
 	argv := serverArgs(mode, bin, dir, addr)
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = serverEnv(os.Environ())
-	cmd.Stderr = log
-	// Its own process group, so that a ^C reaches this program alone,
-	// which stops the server; killed if this program dies.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	// A pipe of our own rather than cmd.StdoutPipe: Wait must not wait
-	// for the output, which a process the server started might hold.
-	r, w, err := os.Pipe()
+	p, err := proc.Start("the "+mode+" server", argv, serverEnv(os.Environ()), filepath.Join(dir, "server.log"))
 	if err != nil {
-		log.Close()
-		return nil, fmt.Errorf("making a pipe for the %s server: %w", mode, err)
+		return nil, err
 	}
-	cmd.Stdout = w
-	err = cmd.Start()
-	w.Close()
-	if err != nil {
-		r.Close()
-		log.Close()
-		return nil, fmt.Errorf("starting the %s server: %w", mode, err)
-	}
-	s := &server{
-		mode: mode, addr: addr, dir: dir, cmd: cmd, log: log,
-		ready: make(chan struct{}), exited: make(chan struct{}),
-	}
-	go func() {
-		defer r.Close()
-		s.readOutput(r)
-	}()
-	go func() {
-		s.waitErr = cmd.Wait()
-		close(s.exited)
-	}()
-	if err := s.waitReady(readyTimeout); err != nil {
+	s := &server{Proc: p, mode: mode, addr: addr, dir: dir}
+	if err := s.WaitReady(readyTimeout); err != nil {
 		_ = s.stop()
 		return nil, err
 	}
@@ -163,38 +123,6 @@ func startServer(mode, bin, dir string, readyTimeout time.Duration) (*server, er
 		return nil, err
 	}
 	return s, nil
-}
-
-// readOutput reads the server's standard output to its end: it closes
-// s.ready at the first "ready" line and copies the other lines to the log.
-func (s *server) readOutput(r io.Reader) {
-	sc := bufio.NewScanner(r)
-	readied := false
-	for sc.Scan() {
-		if strings.TrimSpace(sc.Text()) == "ready" && !readied {
-			readied = true
-			close(s.ready)
-			continue
-		}
-		fmt.Fprintf(s.log, "[stdout] %s\n", sc.Text())
-	}
-	// After a line too long for the scanner: drain the rest, so that the
-	// server never blocks on its output.
-	_, _ = io.Copy(io.Discard, r)
-}
-
-// waitReady waits until the server says "ready", at most timeout.
-func (s *server) waitReady(timeout time.Duration) error {
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	select {
-	case <-s.ready:
-		return nil
-	case <-s.exited:
-		return fmt.Errorf("the %s server exited before it was ready (%v); its log %s ends with:\n%s", s.mode, s.waitErr, s.log.Name(), tail(s.log.Name(), 10))
-	case <-t.C:
-		return fmt.Errorf("the %s server was not ready after %v; its log %s ends with:\n%s", s.mode, timeout, s.log.Name(), tail(s.log.Name(), 10))
-	}
 }
 
 // checkRegistration checks that the kernel has the server registered with
@@ -209,14 +137,14 @@ func (s *server) checkRegistration() error {
 		return fmt.Errorf("connecting to zlr: %w", err)
 	}
 	defer c.Close()
-	svc, err := c.Service(libzl.ByPID(s.cmd.Process.Pid))
+	svc, err := c.Service(libzl.ByPID(s.PID()))
 	switch {
 	case s.mode == modePlain && errors.Is(err, os.ErrNotExist):
 		return nil
 	case s.mode == modePlain && err == nil:
 		return fmt.Errorf("the plain server (pid %d) is registered with zlr as service %d", svc.PID, svc.ID)
 	case err != nil:
-		return fmt.Errorf("looking up the %s server (pid %d): %w", s.mode, s.cmd.Process.Pid, err)
+		return fmt.Errorf("looking up the %s server (pid %d): %w", s.mode, s.PID(), err)
 	}
 	const want = libzl.FlagReplay | libzl.FlagDedup
 	if svc.Policy.Flags&want != want {
@@ -240,7 +168,7 @@ const idlePoll = 20 * time.Millisecond
 func (s *server) waitIdle() error {
 	deadline := time.Now().Add(idleTimeout)
 	for {
-		n, err := countChildren(s.cmd.Process.Pid)
+		n, err := countChildren(s.PID())
 		if err != nil {
 			return fmt.Errorf("the %s server's children: %w", s.mode, err)
 		}
@@ -251,8 +179,8 @@ func (s *server) waitIdle() error {
 			return fmt.Errorf("the %s server still had %d child processes %v after the run", s.mode, n, idleTimeout)
 		}
 		select {
-		case <-s.exited:
-			return fmt.Errorf("the %s server exited during the run: %v; its log %s ends with:\n%s", s.mode, s.waitErr, s.log.Name(), tail(s.log.Name(), 10))
+		case <-s.Exited():
+			return fmt.Errorf("during the run: %w", s.ExitError())
 		case <-time.After(idlePoll):
 		}
 	}
@@ -286,43 +214,8 @@ func countChildren(pid int) (int, error) {
 // returns an error when it had exited before, or did not die of the
 // signal.
 func (s *server) stop() error {
-	defer s.log.Close()
-	select {
-	case <-s.exited:
-		return fmt.Errorf("the %s server had exited: %v; its log %s ends with:\n%s", s.mode, s.waitErr, s.log.Name(), tail(s.log.Name(), 10))
-	default:
+	if err := s.Stop(stopTimeout); err != nil {
+		return fmt.Errorf("%w; its log %s ends with:\n%s", err, s.LogName(), proc.Tail(s.LogName(), 10))
 	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	t := time.NewTimer(stopTimeout)
-	defer t.Stop()
-	select {
-	case <-s.exited:
-	case <-t.C:
-		_ = s.cmd.Process.Kill()
-		<-s.exited
-		return fmt.Errorf("the %s server did not exit within %v of SIGTERM: killed", s.mode, stopTimeout)
-	}
-	var xerr *exec.ExitError
-	if errors.As(s.waitErr, &xerr) {
-		if ws, ok := xerr.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGTERM {
-			return nil
-		}
-	}
-	if s.waitErr == nil {
-		return nil
-	}
-	return fmt.Errorf("the %s server: %w", s.mode, s.waitErr)
-}
-
-// tail returns the last n lines of the file at path, indented.
-func tail(path string, n int) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "  (" + err.Error() + ")"
-	}
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return "  " + strings.Join(lines, "\n  ")
+	return nil
 }

@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -305,20 +303,6 @@ func TestWithCGI(t *testing.T) {
 		if got := withCGI(tc.s, tc.c); got != tc.want {
 			t.Errorf("withCGI(%d, %d) = %q, want %q", tc.s, tc.c, got, tc.want)
 		}
-	}
-}
-
-func TestProcTail(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "log")
-	var lines []string
-	for i := range 20 {
-		lines = append(lines, fmt.Sprint("line ", i))
-	}
-	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := tail(path, 2), "  line 18\n  line 19"; got != want {
-		t.Errorf("tail: %q, want %q", got, want)
 	}
 }
 

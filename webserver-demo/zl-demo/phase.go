@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/zl-dev/zl/internal/demo/proc"
 	"github.com/zl-dev/zl/internal/demoload"
 	"github.com/zl-dev/zl/libzl"
 )
@@ -163,12 +164,12 @@ func (d *demo) runZLR(ctx context.Context, dir, addr string) (*phaseResult, erro
 
 	argv := zlrArgs(d.opts.bin, dir, addr, d.opts)
 	fmt.Fprintf(d.env.Stderr, "zl-demo: zlr: starting %s under zlctl run on %s\n", serverProgram, addr)
-	p, err := startProc("zlctl run "+serverProgram, argv, filepath.Join(dir, "server.log"))
+	p, err := proc.Start("zlctl run "+serverProgram, argv, nil, filepath.Join(dir, "server.log"))
 	if err != nil {
 		return nil, err
 	}
-	if err := p.waitReady(d.opts.readyTimeout); err != nil {
-		_ = p.stop(stopTimeout)
+	if err := p.WaitReady(d.opts.readyTimeout); err != nil {
+		_ = p.Stop(stopTimeout)
 		return nil, err
 	}
 	res := &phaseResult{Mode: phaseZLR, Notes: []string{}}
@@ -176,23 +177,23 @@ func (d *demo) runZLR(ctx context.Context, dir, addr string) (*phaseResult, erro
 
 	// The last restarts' events may still be on their way.
 	col.settle(300*time.Millisecond, 3*time.Second)
-	if err := p.stop(stopTimeout); err != nil {
-		res.Notes = append(res.Notes, fmt.Sprintf("stopping the server: %v (log: %s)", err, p.log.Name()))
+	if err := p.Stop(stopTimeout); err != nil {
+		res.Notes = append(res.Notes, fmt.Sprintf("stopping the server: %v (log: %s)", err, p.LogName()))
 	}
 	events, lost := col.stop()
-	n := countEvents(events, p.pid())
+	n := countEvents(events, p.PID())
 	res.Crashes, res.Restarts, res.GiveUps = n.ServerFaults, n.ServerRestarts, n.ServerGiveUps+n.CGIGiveUps
 	res.CGICrashes, res.CGIRestarts = n.CGIFaults, n.CGIRestarts
 	res.RestartLatency = demoload.Percentiles(n.ServerReady)
 	res.ReplayOverflows = len(n.Overflows)
-	if note := overflowNote(n.Overflows, p.pid()); note != "" {
+	if note := overflowNote(n.Overflows, p.PID()); note != "" {
 		res.Notes = append(res.Notes, note)
 	}
 	res.EventsLost = lost
 	if lost > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("the kernel dropped events %d times: the counts of crashes and restarts fall short", lost))
 	}
-	if r := int(p.readies.Load()) - 1; r != n.ServerRestarts {
+	if r := int(p.Readies()) - 1; r != n.ServerRestarts {
 		res.Notes = append(res.Notes, fmt.Sprintf("the server said ready %d times after the first, the kernel reported %d restarts", r, n.ServerRestarts))
 	}
 	if err := d.checkJournal(dir, res); err != nil {
@@ -216,18 +217,18 @@ func (d *demo) runSupervisor(ctx context.Context, dir, addr string) (*phaseResul
 
 	argv := supervisorArgs(d.opts.bin, dir, addr, d.opts)
 	fmt.Fprintf(d.env.Stderr, "zl-demo: supervisor: starting %s under %s on %s\n", serverProgram, superviseProgram, addr)
-	p, err := startProc(superviseProgram, argv, filepath.Join(dir, "server.log"))
+	p, err := proc.Start(superviseProgram, argv, nil, filepath.Join(dir, "server.log"))
 	if err != nil {
 		return nil, err
 	}
-	if err := p.waitReady(d.opts.readyTimeout); err != nil {
-		_ = p.stop(stopTimeout)
+	if err := p.WaitReady(d.opts.readyTimeout); err != nil {
+		_ = p.Stop(stopTimeout)
 		return nil, err
 	}
 	loadErr := d.load(ctx, phaseSupervisor, addr, res)
 
-	if err := p.stop(stopTimeout); err != nil {
-		res.Notes = append(res.Notes, fmt.Sprintf("stopping %s: %v (log: %s)", superviseProgram, err, p.log.Name()))
+	if err := p.Stop(stopTimeout); err != nil {
+		res.Notes = append(res.Notes, fmt.Sprintf("stopping %s: %v (log: %s)", superviseProgram, err, p.LogName()))
 	}
 	stats, err := readStats(filepath.Join(dir, "supervisor-stats.json"))
 	if err != nil {

@@ -1,4 +1,7 @@
-package main
+// Package proc starts a program that says "ready" on its standard output
+// when it serves, as the web server demo does, waits for it and stops it:
+// what zl-demo and the overhead benchmark share.
+package proc
 
 import (
 	"bufio"
@@ -14,10 +17,9 @@ import (
 	"time"
 )
 
-// A proc is a program zl-demo started: the server, under zlctl or
-// zl-supervise. Its standard error and the lines of its standard output
-// other than "ready" go to a log file.
-type proc struct {
+// A Proc is a started program. Its standard error and the lines of its
+// standard output other than "ready" go to a log file.
+type Proc struct {
 	name string
 	cmd  *exec.Cmd
 	log  *os.File
@@ -29,18 +31,24 @@ type proc struct {
 	output  sync.WaitGroup
 }
 
-// startProc starts argv with its output in the log file logPath.
-func startProc(name string, argv []string, logPath string) (*proc, error) {
+// Start starts argv, with the environment env (ours when nil), its output
+// in the log file logPath, in a process group of its own, so that a ^C
+// reaches the caller alone, which stops the program in order (and, on
+// Linux, killed if the caller dies). name names it in errors.
+func Start(name string, argv, env []string, logPath string) (*Proc, error) {
 	log, err := os.Create(logPath)
 	if err != nil {
 		return nil, fmt.Errorf("making the log of %s: %w", name, err)
 	}
+	// A pipe of our own rather than cmd.StdoutPipe: Wait must not wait for
+	// the output, which a process the program started might hold.
 	r, w, err := os.Pipe()
 	if err != nil {
 		log.Close()
 		return nil, fmt.Errorf("making a pipe for %s: %w", name, err)
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = env
 	cmd.Stdout = w
 	cmd.Stderr = log
 	cmd.SysProcAttr = sysProcAttr()
@@ -51,7 +59,7 @@ func startProc(name string, argv []string, logPath string) (*proc, error) {
 		log.Close()
 		return nil, fmt.Errorf("starting %s: %w", name, err)
 	}
-	p := &proc{name: name, cmd: cmd, log: log, ready: make(chan struct{}), exited: make(chan struct{})}
+	p := &Proc{name: name, cmd: cmd, log: log, ready: make(chan struct{}), exited: make(chan struct{})}
 	p.output.Go(func() {
 		defer r.Close()
 		p.readLines(r)
@@ -64,8 +72,8 @@ func startProc(name string, argv []string, logPath string) (*proc, error) {
 }
 
 // readLines counts the "ready" lines of r and copies the others to the
-// log.
-func (p *proc) readLines(r io.Reader) {
+// log, then drains r, so that the program never blocks on its output.
+func (p *Proc) readLines(r io.Reader) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -77,28 +85,45 @@ func (p *proc) readLines(r io.Reader) {
 		}
 		fmt.Fprintf(p.log, "[stdout] %s\n", sc.Text())
 	}
+	_, _ = io.Copy(io.Discard, r)
 }
 
-// pid returns the process's PID.
-func (p *proc) pid() int { return p.cmd.Process.Pid }
+// PID returns the process's PID.
+func (p *Proc) PID() int { return p.cmd.Process.Pid }
 
-// waitReady waits until the process says "ready".
-func (p *proc) waitReady(timeout time.Duration) error {
+// Readies returns how many "ready" lines the program has written.
+func (p *Proc) Readies() int64 { return p.readies.Load() }
+
+// LogName returns the path of the program's log.
+func (p *Proc) LogName() string { return p.log.Name() }
+
+// Exited is closed when the process has exited.
+func (p *Proc) Exited() <-chan struct{} { return p.exited }
+
+// ExitError describes how the process ended, once Exited is closed, with
+// the end of its log.
+func (p *Proc) ExitError() error {
+	return fmt.Errorf("%s exited: %v; its log %s ends with:\n%s", p.name, p.waitErr, p.log.Name(), Tail(p.log.Name(), 10))
+}
+
+// WaitReady waits until the program says "ready", at most timeout.
+func (p *Proc) WaitReady(timeout time.Duration) error {
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	select {
 	case <-p.ready:
 		return nil
 	case <-p.exited:
-		return fmt.Errorf("%s exited before it was ready (%v); its log %s ends with:\n%s", p.name, p.waitErr, p.log.Name(), tail(p.log.Name(), 10))
+		return fmt.Errorf("%s exited before it was ready (%v); its log %s ends with:\n%s", p.name, p.waitErr, p.log.Name(), Tail(p.log.Name(), 10))
 	case <-t.C:
-		return fmt.Errorf("%s not ready after %v; its log %s ends with:\n%s", p.name, timeout, p.log.Name(), tail(p.log.Name(), 10))
+		return fmt.Errorf("%s not ready after %v; its log %s ends with:\n%s", p.name, timeout, p.log.Name(), Tail(p.log.Name(), 10))
 	}
 }
 
-// stop ends the process with SIGTERM, or SIGKILL after timeout, and
-// returns its exit error when it was not ended by the signals sent.
-func (p *proc) stop(timeout time.Duration) error {
+// Stop ends the process with SIGTERM, or SIGKILL after timeout, and
+// returns its exit error when it was not ended by the signals sent, or an
+// error when it had exited before.
+func (p *Proc) Stop(timeout time.Duration) error {
 	defer p.log.Close()
 	select {
 	case <-p.exited:
@@ -129,7 +154,7 @@ func (p *proc) stop(timeout time.Duration) error {
 
 // waitOutput waits a little for the end of the process's output: a
 // process it started may hold it open.
-func (p *proc) waitOutput() {
+func (p *Proc) waitOutput() {
 	done := make(chan struct{})
 	go func() {
 		p.output.Wait()
@@ -141,8 +166,8 @@ func (p *proc) waitOutput() {
 	}
 }
 
-// tail returns the last n lines of the file at path, indented.
-func tail(path string, n int) string {
+// Tail returns the last n lines of the file at path, indented.
+func Tail(path string, n int) string {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return "  (" + err.Error() + ")"
