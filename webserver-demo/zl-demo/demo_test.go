@@ -172,7 +172,7 @@ func TestCountEvents(t *testing.T) {
 	events := []libzl.Event{
 		ev(libzl.EventRegister, 1, server, 0),
 		ev(libzl.EventFault, 1, server, 0),
-		ev(libzl.EventRestart, 1, server, time.Millisecond),
+		{Kind: libzl.EventRestart, ID: 1, PID: server, Latency: time.Millisecond, Retained: 7},
 		ev(libzl.EventReady, 1, server, 5*time.Millisecond),
 		ev(libzl.EventRegister, 2, 200, 0), // a CGI process
 		ev(libzl.EventFault, 2, 200, 0),
@@ -187,7 +187,8 @@ func TestCountEvents(t *testing.T) {
 	}
 	want := zlrCounts{
 		ServerFaults: 2, ServerRestarts: 1, ServerGiveUps: 1, ServerReady: []time.Duration{5 * time.Millisecond},
-		CGIServices: 2, CGIFaults: 2, CGIRestarts: 1, CGIGiveUps: 1,
+		ServerRetainedMax: 7,
+		CGIServices:       2, CGIFaults: 2, CGIRestarts: 1, CGIGiveUps: 1,
 	}
 	if diff := cmp.Diff(want, countEvents(events, server)); diff != "" {
 		t.Errorf("counts (-want +got):\n%s", diff)

@@ -88,6 +88,7 @@ type zlrCounts struct {
 	// Of the server's process.
 	ServerFaults, ServerRestarts, ServerGiveUps int
 	ServerReady                                 []time.Duration // latencies: from the fault to ready
+	ServerRetainedMax                           int             // the most descriptors a restart kept
 
 	// Of the CGI processes: the services registered during the phase
 	// other than the server.
@@ -118,6 +119,7 @@ func countEvents(events []libzl.Event, serverPID int) zlrCounts {
 				n.ServerFaults++
 			case libzl.EventRestart:
 				n.ServerRestarts++
+				n.ServerRetainedMax = max(n.ServerRetainedMax, ev.Retained)
 			case libzl.EventReady:
 				n.ServerReady = append(n.ServerReady, ev.Latency)
 			case libzl.EventGiveUp:

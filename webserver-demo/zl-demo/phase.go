@@ -42,6 +42,11 @@ type phaseResult struct {
 	CGICrashes  int `json:"cgi_crashes"`
 	CGIRestarts int `json:"cgi_restarts"`
 
+	// RetainedMax is the most descriptors a restart of the server kept
+	// (zlr phase): bounded by the clients' connections, the listener and
+	// the CGI pipes, it would grow with the restarts if they leaked any.
+	RetainedMax int `json:"retained_max"`
+
 	// GiveUps counts the faults the kernel let kill a process.
 	GiveUps int `json:"giveups"`
 
@@ -185,6 +190,7 @@ func (d *demo) runZLR(ctx context.Context, dir, addr string) (*phaseResult, erro
 	res.Crashes, res.Restarts, res.GiveUps = n.ServerFaults, n.ServerRestarts, n.ServerGiveUps+n.CGIGiveUps
 	res.CGICrashes, res.CGIRestarts = n.CGIFaults, n.CGIRestarts
 	res.RestartLatency = demoload.Percentiles(n.ServerReady)
+	res.RetainedMax = n.ServerRetainedMax
 	res.ReplayOverflows = len(n.Overflows)
 	if note := overflowNote(n.Overflows, p.PID()); note != "" {
 		res.Notes = append(res.Notes, note)
