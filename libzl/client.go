@@ -182,7 +182,7 @@ type Service struct {
 	// PID is the service's process, in the caller's PID namespace.
 	PID int
 
-	// Name is the service's label.
+	// Name is the service's label, at most MaxNameLen bytes.
 	Name string
 
 	// UID is the real user id of the process when it was registered, in the

@@ -3,12 +3,14 @@
 package libzl
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
 	"os"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -206,7 +208,8 @@ func (c *client) execute(op string, cmd uint8, flags netlink.HeaderFlags, ae *ne
 		var msg string
 		var oerr *netlink.OpError
 		if errors.As(err, &oerr) {
-			msg = oerr.Message
+			// The kernel's message is a C string: it ends at a NUL.
+			msg, _, _ = strings.Cut(oerr.Message, "\x00")
 		}
 		return nil, &Error{Op: op, Message: msg, Err: err}
 	}
@@ -283,7 +286,7 @@ func parseService(b []byte) (*Service, error) {
 		case nl.ZLR_A_SERVICE_PID:
 			s.PID = int(ad.Uint32())
 		case nl.ZLR_A_SERVICE_NAME:
-			s.Name = ad.String()
+			ad.Do(decodeString("name", MaxNameLen, &s.Name))
 		case nl.ZLR_A_SERVICE_UID:
 			s.UID = ad.Uint32()
 		case nl.ZLR_A_SERVICE_POLICY:
@@ -301,7 +304,7 @@ func parseService(b []byte) (*Service, error) {
 		case nl.ZLR_A_SERVICE_REG_TIME:
 			ad.Do(decodeTime("registration time", &s.Registered))
 		case nl.ZLR_A_SERVICE_EXE:
-			s.Exe = ad.String()
+			ad.Do(decodeString("executable path", 0, &s.Exe))
 		case nl.ZLR_A_SERVICE_LAST_FAULT:
 			s.LastFault = &Fault{}
 			ad.Nested(func(nad *netlink.AttributeDecoder) error {
@@ -433,20 +436,47 @@ func decodeUint(v *uint64) func(b []byte) error {
 
 // decodeFDs returns a function that decodes a binary attribute holding an
 // array of native-endian u32 descriptor numbers into fds, nil when it is
-// empty.
+// empty. The kernel lists at most MaxRetainedFDs, in ascending order, as
+// Service.RetainedFDs promises.
 func decodeFDs(fds *[]int) func(b []byte) error {
 	return func(b []byte) error {
 		if len(b)%4 != 0 {
 			return fmt.Errorf("descriptor list of %d bytes, not a multiple of 4", len(b))
 		}
+		if n := len(b) / 4; n > MaxRetainedFDs {
+			return fmt.Errorf("descriptor list of %d entries, more than %d", n, MaxRetainedFDs)
+		}
 		if len(b) == 0 {
 			*fds = nil
 			return nil
 		}
-		*fds = make([]int, 0, len(b)/4)
+		list := make([]int, 0, len(b)/4)
 		for i := 0; i < len(b); i += 4 {
-			*fds = append(*fds, int(binary.NativeEndian.Uint32(b[i:])))
+			fd := int(binary.NativeEndian.Uint32(b[i:]))
+			if n := len(list); n > 0 && fd <= list[n-1] {
+				return fmt.Errorf("descriptor list not in ascending order: %d after %d", fd, list[n-1])
+			}
+			list = append(list, fd)
 		}
+		*fds = list
+		return nil
+	}
+}
+
+// decodeString returns a function that decodes a string attribute, the
+// string called what, into s. The kernel sends the bytes of a C string and
+// its NUL (nla_put_string): trailing NULs are dropped, a NUL before them is
+// an error, and so is a string longer than limit bytes when limit is not 0.
+func decodeString(what string, limit int, s *string) func(b []byte) error {
+	return func(b []byte) error {
+		b = bytes.TrimRight(b, "\x00")
+		if i := bytes.IndexByte(b, 0); i >= 0 {
+			return fmt.Errorf("%s of %d bytes with a NUL byte at %d", what, len(b), i)
+		}
+		if limit > 0 && len(b) > limit {
+			return fmt.Errorf("%s of %d bytes, longer than %d", what, len(b), limit)
+		}
+		*s = string(b)
 		return nil
 	}
 }

@@ -975,19 +975,6 @@ func TestParseService(t *testing.T) {
 	}
 }
 
-// FuzzParseService checks that nothing the kernel sends makes the decoder
-// panic.
-func FuzzParseService(f *testing.F) {
-	f.Add(webAttrs)
-	f.Add(dbAttrs)
-	f.Add([]byte{8, 0, 1, 0, 1})
-	f.Add(nest(nl.ZLR_A_SERVICE_LAST_FAULT, nla(nl.ZLR_A_FAULT_TIME, u64(1<<63))))
-	f.Add(nla(nl.ZLR_A_SERVICE_RETAINED_FDS, u32(1), []byte{2}))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		_, _ = parseService(b)
-	})
-}
-
 func TestParseStats(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -1044,17 +1031,6 @@ func TestParseStats(t *testing.T) {
 			}
 		})
 	}
-}
-
-// FuzzParseStats checks that nothing the kernel sends makes the stats
-// decoder panic.
-func FuzzParseStats(f *testing.F) {
-	f.Add(statsAttrs)
-	f.Add([]byte{8, 0, 2, 0, 1})
-	f.Add(nla(nl.ZLR_A_STATS_REPLAY_HELD, []byte{1, 2, 3}))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		_, _ = parseStats(b)
-	})
 }
 
 func TestStatsBadReplies(t *testing.T) {

@@ -196,14 +196,22 @@ const (
 	// OverflowTruncated: the service discarded input without reading it
 	// (MSG_TRUNC), so the log cannot hold what it consumed.
 	OverflowTruncated OverflowReason = zlrnl.ZLR_OVERFLOW_REASON_TRUNCATED
+
+	// OverflowUserLimit: the replay logs of all the services of the
+	// service's user would outgrow the kernel.zlr.replay_limit_per_user
+	// sysctl.
+	OverflowUserLimit OverflowReason = zlrnl.ZLR_OVERFLOW_REASON_USER_LIMIT
 )
 
-// String returns "service-limit", "global-limit", "nomem" or "truncated",
-// or "overflow-reason(N)" for a reason this package does not know.
+// String returns "service-limit", "user-limit", "global-limit", "nomem" or
+// "truncated", or "overflow-reason(N)" for a reason this package does not
+// know.
 func (r OverflowReason) String() string {
 	switch r {
 	case OverflowServiceLimit:
 		return "service-limit"
+	case OverflowUserLimit:
+		return "user-limit"
 	case OverflowGlobalLimit:
 		return "global-limit"
 	case OverflowNoMem:
@@ -230,7 +238,7 @@ type Event struct {
 	// Service.PID, which is in the caller's).
 	PID int
 
-	// Name is the service's name.
+	// Name is the service's name, at most MaxNameLen bytes.
 	Name string
 
 	// Incarnation is the service's incarnation after the event.

@@ -157,7 +157,7 @@ func parseEvent(kind EventKind, b []byte) (*Event, error) {
 		case nl.ZLR_A_EVENT_PID:
 			e.PID = int(ad.Uint32())
 		case nl.ZLR_A_EVENT_NAME:
-			e.Name = ad.String()
+			ad.Do(decodeString("name", MaxNameLen, &e.Name))
 		case nl.ZLR_A_EVENT_INCARNATION:
 			e.Incarnation = ad.Uint32()
 		case nl.ZLR_A_EVENT_TIME:
@@ -172,7 +172,7 @@ func parseEvent(kind EventKind, b []byte) (*Event, error) {
 		case nl.ZLR_A_EVENT_LATENCY:
 			ad.Do(decodeTime("latency", &e.Latency))
 		case nl.ZLR_A_EVENT_EXE:
-			e.Exe = ad.String()
+			ad.Do(decodeString("executable path", 0, &e.Exe))
 		case nl.ZLR_A_EVENT_RETAINED:
 			e.Retained = int(ad.Uint32())
 		case nl.ZLR_A_EVENT_REASON:

@@ -534,18 +534,6 @@ func TestParseEvent(t *testing.T) {
 	}
 }
 
-// FuzzParseEvent checks that nothing the kernel sends makes the event
-// decoder panic.
-func FuzzParseEvent(f *testing.F) {
-	f.Add(uint8(nl.ZLR_CMD_FAULT_NTF), cat(head(), segvAttrs(nl.ZLR_A_EVENT_FAULT)))
-	f.Add(uint8(nl.ZLR_CMD_GIVEUP_NTF), cat(nla(nl.ZLR_A_EVENT_ERROR, u32(0x80000000))))
-	f.Add(uint8(nl.ZLR_CMD_EXIT_NTF), []byte{8, 0, 1, 0, 3})
-	f.Add(uint8(nl.ZLR_CMD_REPLAY_OVERFLOW_NTF), cat(head(), nla(nl.ZLR_A_EVENT_STREAM_INO, []byte{1, 2, 3})))
-	f.Fuzz(func(t *testing.T, kind uint8, b []byte) {
-		_, _ = parseEvent(EventKind(kind), b)
-	})
-}
-
 func TestInitMonitor(t *testing.T) {
 	m, sock := testMonitor(t)
 	if m.m.family != testFamily.ID {
@@ -748,7 +736,8 @@ func TestEventStrings(t *testing.T) {
 		{OverflowGlobalLimit, "global-limit"},
 		{OverflowNoMem, "nomem"},
 		{OverflowTruncated, "truncated"},
-		{OverflowReason(4), "overflow-reason(4)"},
+		{OverflowUserLimit, "user-limit"},
+		{OverflowReason(5), "overflow-reason(5)"},
 	} {
 		if got := tt.v.String(); got != tt.want {
 			t.Errorf("%T(%v).String() = %q, want %q", tt.v, tt.v, got, tt.want)

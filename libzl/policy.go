@@ -111,7 +111,7 @@ type PolicyConfig struct {
 	FaultSignals []syscall.Signal
 
 	// FaultExitCodes, if non-nil, replaces the fault exit codes; an empty
-	// non-nil slice clears them.
+	// non-nil slice clears them. The kernel accepts at most 255 of them.
 	FaultExitCodes []uint8
 
 	// MaxRestarts, if non-nil, sets the restarts allowed within the window.
@@ -140,12 +140,20 @@ type PolicyConfig struct {
 // maxSignal is the highest signal a fault signal mask can hold.
 const maxSignal = 63
 
-// check refuses the settings of p that cannot be sent.
+// maxFaultExitCodes is the most fault exit codes the kernel accepts, one
+// byte for each exit status from 1 to 255.
+const maxFaultExitCodes = 255
+
+// check refuses the settings of p that cannot be sent, or that the kernel
+// refuses whatever its state.
 func (p *PolicyConfig) check(op string) error {
 	for _, s := range p.FaultSignals {
 		if s < 1 || s > maxSignal {
 			return invalidf(op, "signal %d out of range 1-%d", int(s), maxSignal)
 		}
+	}
+	if len(p.FaultExitCodes) > maxFaultExitCodes {
+		return invalidf(op, "%d fault exit codes, more than %d", len(p.FaultExitCodes), maxFaultExitCodes)
 	}
 	for _, d := range []struct {
 		name string

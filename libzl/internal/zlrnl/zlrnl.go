@@ -59,6 +59,7 @@ const (
 	ZLR_OVERFLOW_REASON_GLOBAL_LIMIT  = 1
 	ZLR_OVERFLOW_REASON_NOMEM         = 2
 	ZLR_OVERFLOW_REASON_TRUNCATED     = 3
+	ZLR_OVERFLOW_REASON_USER_LIMIT    = 4
 )
 
 // Attributes of the policy attribute set.

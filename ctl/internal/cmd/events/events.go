@@ -68,8 +68,8 @@ func NewCmdEvents(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command 
 			"  replay-overflow\n" +
 			"             the stream that lost its replay guarantee until its next\n" +
 			"             request boundary (tcp socket:[N], unix socket:[N] or pipe:[N],\n" +
-			"             as in /proc/PID/fd), why (service-limit, global-limit, nomem,\n" +
-			"             truncated) and the limit reached\n\n" +
+			"             as in /proc/PID/fd), why (service-limit, user-limit,\n" +
+			"             global-limit, nomem, truncated) and the limit reached\n\n" +
 			"-o json prints one JSON object per line. With a service, zlctl prints\n" +
 			"only its events and stops after it exits or is unregistered, unless\n" +
 			"--follow is given; without one, it runs until interrupted. --count stops\n" +
