@@ -1,6 +1,6 @@
 # zl: zero-loss restart of services. `make test` and `make demo` work from a bare machine.
 
-.PHONY: all build test demo bench setup kernel vm-shell check-series clean
+.PHONY: all build test demo bench soak setup kernel vm-shell check-series clean
 
 all: build
 
@@ -21,6 +21,10 @@ demo:
 bench:
 	ci/bench
 
+# Boots the debug kernel and restarts the web server demo 10,000 times under load. See ci/soak.
+soak:
+	ci/soak
+
 setup:
 	ci/setup
 
@@ -37,4 +41,4 @@ check-series: kernel
 	ci/kernel-check --build-each
 
 clean:
-	rm -rf bin build/kbuild build/kbuild-each build/vm build/test build/bin
+	rm -rf bin build/kbuild build/kbuild-debug build/kbuild-each build/vm build/test build/bin
