@@ -21,7 +21,7 @@ demo:
 bench:
 	ci/bench
 
-# Boots the debug kernel and restarts the web server demo 10,000 times under load. See ci/soak.
+# Boots the test kernel and restarts the web server demo 10,000 times under load. See ci/soak.
 soak:
 	ci/soak
 
