@@ -25,7 +25,8 @@ func TestTail(t *testing.T) {
 
 func TestReadyAndStop(t *testing.T) {
 	log := filepath.Join(t.TempDir(), "log")
-	p, err := Start("the shell", []string{"/bin/sh", "-c", "echo hello; echo ready; echo ready; exec sleep 600"}, nil, log)
+	// One write: SIGTERM may come as soon as the first "ready" is read.
+	p, err := Start("the shell", []string{"/bin/sh", "-c", `printf 'hello\nready\nready\n'; exec sleep 600`}, nil, log)
 	if err != nil {
 		t.Fatal(err)
 	}
