@@ -13,10 +13,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
+	"github.com/zl-dev/zl/internal/demo/fault"
 	"github.com/zl-dev/zl/libzl"
 	"github.com/zl-dev/zl/libzl/zlcgi"
 	"github.com/zl-dev/zl/libzl/zlhttp"
@@ -71,6 +74,9 @@ func serve(opts options, stdout, stderr io.Writer, logger *log.Logger) error {
 		s.cgi = h
 	}
 	in := newInjector(opts.fault, libzl.Incarnation(), logger)
+	if opts.faultOnSignal {
+		crashOnSignal(opts.fault, libzl.Incarnation(), logger)
+	}
 
 	l, err := zlhttp.Listen("tcp", opts.addr)
 	if l == nil {
@@ -91,6 +97,20 @@ func serve(opts options, stdout, stderr io.Writer, logger *log.Logger) error {
 		IdleTimeout:       5 * time.Minute,
 	}
 	return zlhttp.Serve(srv, &readyListener{Listener: l, out: stdout})
+}
+
+// crashOnSignal makes SIGUSR1 crash the process with a fault of spec's kind,
+// for mix the incarnation's in turn, from a goroutine of its own while the
+// others serve: a fault at whatever point of a request they are.
+func crashOnSignal(spec fault.Spec, incarnation uint32, logger *log.Logger) {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, syscall.SIGUSR1)
+	go func() {
+		<-c
+		kind, _ := spec.Resolve(uint64(incarnation))
+		logger.Printf("fault: SIGUSR1, kind %v", kind)
+		fault.Crash(kind)
+	}()
 }
 
 // cgiHandler returns the handler that runs the CGI program of opts, with

@@ -264,6 +264,52 @@ func TestServerFaultFlagsWin(t *testing.T) {
 	}
 }
 
+// TestServerFaultOnSignal checks that SIGUSR1 crashes a server run with
+// -fault-on-signal, with the fault of its kind, and leaves one without it be.
+func TestServerFaultOnSignal(t *testing.T) {
+	for _, tt := range []struct {
+		kind       string
+		env        []string
+		wantSignal syscall.Signal
+		wantExit   int
+	}{
+		{kind: "segv", wantSignal: syscall.SIGSEGV},
+		{kind: "abort", wantSignal: syscall.SIGABRT},
+		{kind: "panic", wantExit: 2},
+		// mix: the incarnation's turn, 1 for abort.
+		{kind: "mix", env: []string{libzl.IncarnationEnv + "=1"}, wantSignal: syscall.SIGABRT},
+	} {
+		t.Run(tt.kind, func(t *testing.T) {
+			c := startServer(t, tt.env, "-fault-on-signal", "-fault-kind", tt.kind)
+			if body, complete := c.get(t, "/dyn?seed=1&size=10"); !complete || len(body) != 10 {
+				t.Fatalf("request: %d bytes, complete %v; stderr:\n%s", len(body), complete, c.logs())
+			}
+			if err := c.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+				t.Fatal(err)
+			}
+			ws := c.wait(t)
+			switch {
+			case tt.wantSignal != 0 && (!ws.Signaled() || ws.Signal() != tt.wantSignal):
+				t.Errorf("the server ended with %v, want death by %v", describe(ws), tt.wantSignal)
+			case tt.wantSignal == 0 && (!ws.Exited() || ws.ExitStatus() != tt.wantExit):
+				t.Errorf("the server ended with %v, want exit status %d", describe(ws), tt.wantExit)
+			}
+			if want := "fault: SIGUSR1, kind " + strings.Replace(tt.kind, "mix", "abort", 1) + "\n"; !strings.Contains(c.logs(), want) {
+				t.Errorf("the log does not say %q:\n%s", want, c.logs())
+			}
+		})
+	}
+
+	// Without the flag, SIGUSR1 does nothing to the server.
+	c := startServer(t, nil)
+	if err := c.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	if body, complete := c.get(t, "/dyn?seed=1&size=10"); !complete || len(body) != 10 {
+		t.Fatalf("after SIGUSR1: %d bytes, complete %v; stderr:\n%s", len(body), complete, c.logs())
+	}
+}
+
 func describe(ws syscall.WaitStatus) string {
 	if ws.Signaled() {
 		return "death by " + ws.Signal().String()

@@ -30,6 +30,8 @@ type options struct {
 	journal   string
 	cgiFault  string
 	fault     fault.Spec
+	// faultOnSignal makes SIGUSR1 crash the server at once.
+	faultOnSignal bool
 }
 
 // faultFlags are the flags that make the server ignore faultEnv.
@@ -68,6 +70,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	})
 	fs.Uint64Var(&spec.Seed, "fault-seed", spec.Seed, "`seed` of the random numbers of -fault-rate")
 	fs.TextVar(&spec.Kind, "fault-kind", spec.Kind, "`kind` of crash: segv, abort, panic or mix")
+	fs.BoolVar(&opts.faultOnSignal, "fault-on-signal", false, "crash at once, whatever the server is doing, when sent SIGUSR1: a fault from outside, of -fault-kind (mix: one kind per incarnation in turn)")
 	fs.TextVar(&spec.Point, "fault-point", spec.Point, "`point` of the request to crash at: before-body, after-body, mid-response or mix")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

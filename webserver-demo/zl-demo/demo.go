@@ -59,6 +59,7 @@ type options struct {
 	clients       int
 	requests      int
 	faultEvery    int
+	kills         int
 	cgiFaultEvery int
 	maxBody       int
 	mix           demoload.Mix
@@ -94,6 +95,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&opts.clients, "clients", defaultClients, "concurrent clients, each on its own keep-alive connection")
 	fs.IntVar(&opts.requests, "requests", defaultRequests, "requests of each phase")
 	fs.IntVar(&opts.faultEvery, "fault-every", defaultFaultEvery, "the server crashes on every N-th request of each of its incarnations (0: never)")
+	fs.IntVar(&opts.kills, "kills", 0, "crash the server N times from outside (SIGUSR1, -fault-on-signal), evenly over the load, each once it said ready and answered since (zlr phase only)")
 	fs.IntVar(&opts.cgiFaultEvery, "cgi-fault-every", defaultCGIFaultEvery, "the CGI program crashes on about one order in N (0: never)")
 	fs.Var(&maxBody, "max-body", "`size` of the largest body posted or dynamic content asked for, such as 64KiB or 1MiB")
 	fs.Var((*demoload.MixFlag)(&opts.mix), "mix", "`weights` of the kinds of requests")
@@ -116,6 +118,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("bad -requests %d: want 1 or more", opts.requests)
 	case opts.faultEvery < 0 || opts.cgiFaultEvery < 0:
 		return nil, errors.New("bad -fault-every or -cgi-fault-every: want 0 (never) or more")
+	case opts.kills < 0 || opts.kills > opts.requests:
+		return nil, fmt.Errorf("bad -kills %d: want 0 (none) to -requests (%d)", opts.kills, opts.requests)
+	case opts.kills > 0 && opts.phase != phaseZLR:
+		return nil, errors.New("-kills needs -phase zlr: the supervisor's server is its child, which zl-demo cannot name")
 	case opts.maxBody < 1:
 		return nil, fmt.Errorf("bad -max-body %d: want 1 or more", opts.maxBody)
 	case opts.timeout <= 0 || opts.readyTimeout <= 0:
@@ -266,6 +272,9 @@ func (d *demo) describe() string {
 	s := fmt.Sprintf("%d requests from %d clients per phase, bodies up to %s", o.requests, o.clients, demoload.FormatSize(o.maxBody))
 	if o.faultEvery > 0 {
 		s += fmt.Sprintf(", the server crashing every %d requests", o.faultEvery)
+	}
+	if o.kills > 0 {
+		s += fmt.Sprintf(", the server crashed from outside %d times", o.kills)
 	}
 	if o.cgiFaultEvery > 0 {
 		s += fmt.Sprintf(", the CGI program on one order in %d", o.cgiFaultEvery)

@@ -115,6 +115,7 @@ func TestParseFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"-clients", "0"}, {"-requests", "0"}, {"-fault-every", "-1"}, {"-max-body", "0"},
 		{"-phase", "x"}, {"-o", "yaml"}, {"x"}, {"-timeout", "0s"},
+		{"-kills", "-1"}, {"-kills", "5", "-requests", "4", "-phase", "zlr"}, {"-kills", "1"},
 	} {
 		var b strings.Builder
 		if _, err := parseFlags(args, &b); err == nil {
@@ -164,6 +165,23 @@ func TestReplayLimit(t *testing.T) {
 	}
 }
 
+func TestRetainedMax(t *testing.T) {
+	for _, tt := range []struct {
+		retained           []int
+		all, first, second int
+	}{
+		{nil, 0, 0, 0},
+		{[]int{7}, 7, 0, 7},
+		{[]int{9, 3, 4, 5}, 9, 9, 5},
+		{[]int{1, 2, 3, 4, 5}, 5, 2, 5}, // a leak: the second half keeps more
+	} {
+		all, first, second := retainedMax(tt.retained)
+		if all != tt.all || first != tt.first || second != tt.second {
+			t.Errorf("retainedMax(%v) = %d, %d, %d; want %d, %d, %d", tt.retained, all, first, second, tt.all, tt.first, tt.second)
+		}
+	}
+}
+
 func TestCountEvents(t *testing.T) {
 	const server = 100
 	ev := func(kind libzl.EventKind, id uint32, pid int, lat time.Duration) libzl.Event {
@@ -187,8 +205,8 @@ func TestCountEvents(t *testing.T) {
 	}
 	want := zlrCounts{
 		ServerFaults: 2, ServerRestarts: 1, ServerGiveUps: 1, ServerReady: []time.Duration{5 * time.Millisecond},
-		ServerRetainedMax: 7,
-		CGIServices:       2, CGIFaults: 2, CGIRestarts: 1, CGIGiveUps: 1,
+		ServerRetained: []int{7},
+		CGIServices:    2, CGIFaults: 2, CGIRestarts: 1, CGIGiveUps: 1,
 	}
 	if diff := cmp.Diff(want, countEvents(events, server)); diff != "" {
 		t.Errorf("counts (-want +got):\n%s", diff)

@@ -88,7 +88,7 @@ type zlrCounts struct {
 	// Of the server's process.
 	ServerFaults, ServerRestarts, ServerGiveUps int
 	ServerReady                                 []time.Duration // latencies: from the fault to ready
-	ServerRetainedMax                           int             // the most descriptors a restart kept
+	ServerRetained                              []int           // the descriptors each restart kept, in order
 
 	// Of the CGI processes: the services registered during the phase
 	// other than the server.
@@ -119,7 +119,7 @@ func countEvents(events []libzl.Event, serverPID int) zlrCounts {
 				n.ServerFaults++
 			case libzl.EventRestart:
 				n.ServerRestarts++
-				n.ServerRetainedMax = max(n.ServerRetainedMax, ev.Retained)
+				n.ServerRetained = append(n.ServerRetained, ev.Retained)
 			case libzl.EventReady:
 				n.ServerReady = append(n.ServerReady, ev.Latency)
 			case libzl.EventGiveUp:
@@ -141,4 +141,19 @@ func countEvents(events []libzl.Event, serverPID int) zlrCounts {
 		}
 	}
 	return n
+}
+
+// retainedMax returns the most descriptors a restart kept, of all the
+// restarts, of their first half and of their second: a leak of descriptors
+// makes the second half keep more than the first.
+func retainedMax(retained []int) (all, first, second int) {
+	for i, r := range retained {
+		all = max(all, r)
+		if i < len(retained)/2 {
+			first = max(first, r)
+		} else {
+			second = max(second, r)
+		}
+	}
+	return all, first, second
 }

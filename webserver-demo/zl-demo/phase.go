@@ -47,6 +47,16 @@ type phaseResult struct {
 	// the CGI pipes, it would grow with the restarts if they leaked any.
 	RetainedMax int `json:"retained_max"`
 
+	// RetainedMaxFirstHalf and RetainedMaxSecondHalf are the same of the
+	// first half of the restarts and of the second: a restart that leaked
+	// descriptors would make the second larger by the restarts between.
+	RetainedMaxFirstHalf  int `json:"retained_max_first_half"`
+	RetainedMaxSecondHalf int `json:"retained_max_second_half"`
+
+	// Kills counts the faults sent to the server from outside (-kills),
+	// which are among its Crashes.
+	Kills int `json:"kills"`
+
 	// GiveUps counts the faults the kernel let kill a process.
 	GiveUps int `json:"giveups"`
 
@@ -108,6 +118,9 @@ func serverArgs(bin, dir, addr string, opts *options) []string {
 		"-fault-every", strconv.Itoa(opts.faultEvery),
 		"-fault-kind", "mix",
 		"-fault-point", "mix",
+	}
+	if opts.kills > 0 {
+		args = append(args, "-fault-on-signal")
 	}
 	if opts.cgiFaultEvery > 0 {
 		args = append(args, "-cgi-fault", fmt.Sprintf("every=%d,kind=mix,point=mix", opts.cgiFaultEvery))
@@ -178,7 +191,17 @@ func (d *demo) runZLR(ctx context.Context, dir, addr string) (*phaseResult, erro
 		return nil, err
 	}
 	res := &phaseResult{Mode: phaseZLR, Notes: []string{}}
-	loadErr := d.load(ctx, phaseZLR, addr, res)
+	var k *killer
+	if d.opts.kills > 0 {
+		k = newKiller(d.opts.kills, d.opts.requests, p.Readies, signalPID(p.PID()))
+	}
+	loadErr := d.load(ctx, phaseZLR, addr, res, k)
+	if k != nil {
+		res.Kills = k.sent
+		if note := k.note(); note != "" {
+			res.Notes = append(res.Notes, note)
+		}
+	}
 
 	// The last restarts' events may still be on their way.
 	col.settle(300*time.Millisecond, 3*time.Second)
@@ -190,7 +213,7 @@ func (d *demo) runZLR(ctx context.Context, dir, addr string) (*phaseResult, erro
 	res.Crashes, res.Restarts, res.GiveUps = n.ServerFaults, n.ServerRestarts, n.ServerGiveUps+n.CGIGiveUps
 	res.CGICrashes, res.CGIRestarts = n.CGIFaults, n.CGIRestarts
 	res.RestartLatency = demoload.Percentiles(n.ServerReady)
-	res.RetainedMax = n.ServerRetainedMax
+	res.RetainedMax, res.RetainedMaxFirstHalf, res.RetainedMaxSecondHalf = retainedMax(n.ServerRetained)
 	res.ReplayOverflows = len(n.Overflows)
 	if note := overflowNote(n.Overflows, p.PID()); note != "" {
 		res.Notes = append(res.Notes, note)
@@ -231,7 +254,7 @@ func (d *demo) runSupervisor(ctx context.Context, dir, addr string) (*phaseResul
 		_ = p.Stop(stopTimeout)
 		return nil, err
 	}
-	loadErr := d.load(ctx, phaseSupervisor, addr, res)
+	loadErr := d.load(ctx, phaseSupervisor, addr, res, nil)
 
 	if err := p.Stop(stopTimeout); err != nil {
 		res.Notes = append(res.Notes, fmt.Sprintf("stopping %s: %v (log: %s)", superviseProgram, err, p.LogName()))
@@ -261,10 +284,26 @@ func (d *demo) runSupervisor(ctx context.Context, dir, addr string) (*phaseResul
 	return res, loadErr
 }
 
-// load runs the phase's load against addr, showing its progress.
-func (d *demo) load(ctx context.Context, phase, addr string, res *phaseResult) error {
+// load runs the phase's load against addr, showing its progress; k, when
+// not nil, sends the server faults as the load progresses.
+func (d *demo) load(ctx context.Context, phase, addr string, res *phaseResult, k *killer) error {
 	progress := &demoload.ProgressLine{W: d.env.Stderr, Terminal: d.env.StderrIsTerminal, Label: phase, Every: 5 * time.Second}
-	r, err := demoload.Run(ctx, d.loadConfig(phase, "http://"+addr), progress.Update)
+	cfg := d.loadConfig(phase, "http://"+addr)
+	update := progress.Update
+	if k != nil {
+		// The killer looks often; the progress line, whose rate is over
+		// the time since its last update, as often as without it.
+		cfg.ProgressInterval = killInterval
+		var shown time.Duration
+		update = func(p demoload.Progress) {
+			k.update(p)
+			if p.Elapsed-shown >= demoload.DefaultProgressInterval || p.Done == p.Total {
+				shown = p.Elapsed
+				progress.Update(p)
+			}
+		}
+	}
+	r, err := demoload.Run(ctx, cfg, update)
 	progress.Done()
 	res.Load = r
 	if err != nil {

@@ -23,6 +23,7 @@ type settings struct {
 	Clients       int    `json:"clients"`
 	Requests      int    `json:"requests"`
 	FaultEvery    int    `json:"fault_every"`
+	Kills         int    `json:"kills"`
 	CGIFaultEvery int    `json:"cgi_fault_every"`
 	MaxBody       int    `json:"max_body"`
 	Mix           string `json:"mix"`
@@ -33,7 +34,7 @@ type settings struct {
 func (d *demo) settings() settings {
 	o := d.opts
 	return settings{
-		Clients: o.clients, Requests: o.requests, FaultEvery: o.faultEvery, CGIFaultEvery: o.cgiFaultEvery,
+		Clients: o.clients, Requests: o.requests, FaultEvery: o.faultEvery, Kills: o.kills, CGIFaultEvery: o.cgiFaultEvery,
 		MaxBody: o.maxBody, Mix: o.mix.String(), Seed: o.seed, Description: d.describe(),
 	}
 }
@@ -90,7 +91,7 @@ func zlrProblems(r *phaseResult) []string {
 		}
 	}
 	if r.Crashes+max(r.CGICrashes, 0) == 0 {
-		p = append(p, "zlr: nothing crashed, so nothing was shown: is fault injection on (-fault-every)?")
+		p = append(p, "zlr: nothing crashed, so nothing was shown: is fault injection on (-fault-every, -kills)?")
 	}
 	return p
 }
