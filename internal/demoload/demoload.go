@@ -94,6 +94,11 @@ type Config struct {
 
 	// ProgressInterval is how often Run reports progress (default 1s).
 	ProgressInterval time.Duration
+
+	// Stop, when not nil, ends the load early once closed: each client
+	// finishes the request it is on and sends no more, and Run returns
+	// what was done, without an error (Requests then counts those sent).
+	Stop <-chan struct{}
 }
 
 // Defaults of Config.

@@ -266,6 +266,31 @@ func TestRunStops(t *testing.T) {
 	}
 }
 
+func TestRunStopsEarly(t *testing.T) {
+	// Stop is closed once 50 requests are done: the clients finish those
+	// in flight, all answered, and send no more.
+	_, srv := demotest.Start(t, nil)
+	cfg := testConfig(srv.URL)
+	cfg.ProgressInterval = time.Millisecond
+	stop := make(chan struct{})
+	cfg.Stop = stop
+	res, err := Run(context.Background(), cfg, func(p Progress) {
+		if p.Done >= 50 && p.Done < p.Total {
+			select {
+			case <-stop:
+			default:
+				close(stop)
+			}
+		}
+	})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if res.Requests < 50 || res.Requests >= cfg.Requests || res.OK != res.Requests {
+		t.Errorf("got %+v: want at least 50 and fewer than %d requests, all OK", res.Counts, cfg.Requests)
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	tests := []struct {
 		name string

@@ -22,6 +22,7 @@ type worker struct {
 	id      int
 	baseURL string
 	timeout time.Duration
+	stop    <-chan struct{}
 	gen     *generator
 	live    *liveCounts
 	tr      *http.Transport
@@ -51,6 +52,7 @@ func newWorker(id int, cfg Config, gen *generator, live *liveCounts) *worker {
 		id:      id,
 		baseURL: cfg.BaseURL,
 		timeout: cfg.RequestTimeout,
+		stop:    cfg.Stop,
 		gen:     gen,
 		live:    live,
 		tr:      tr,
@@ -62,11 +64,21 @@ func newWorker(id int, cfg Config, gen *generator, live *liveCounts) *worker {
 	}
 }
 
+// stopped reports whether the load was told to stop (Config.Stop).
+func (w *worker) stopped() bool {
+	select {
+	case <-w.stop:
+		return true
+	default:
+		return false
+	}
+}
+
 // run sends the worker's n requests, or those of them it can before ctx
-// ends.
+// ends or the load is told to stop.
 func (w *worker) run(ctx context.Context, n int) {
 	defer w.tr.CloseIdleConnections()
-	for i := 0; i < n && ctx.Err() == nil; i++ {
+	for i := 0; i < n && ctx.Err() == nil && !w.stopped(); i++ {
 		r := w.gen.request(w.id, i)
 		start := time.Now()
 		o, err := w.do(ctx, r)

@@ -60,6 +60,7 @@ type options struct {
 	requests      int
 	faultEvery    int
 	kills         int
+	killEvery     int
 	cgiFaultEvery int
 	maxBody       int
 	mix           demoload.Mix
@@ -95,7 +96,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&opts.clients, "clients", defaultClients, "concurrent clients, each on its own keep-alive connection")
 	fs.IntVar(&opts.requests, "requests", defaultRequests, "requests of each phase")
 	fs.IntVar(&opts.faultEvery, "fault-every", defaultFaultEvery, "the server crashes on every N-th request of each of its incarnations (0: never)")
-	fs.IntVar(&opts.kills, "kills", 0, "crash the server N times from outside (SIGUSR1, -fault-on-signal), evenly over the load, each once it said ready and answered since (zlr phase only)")
+	fs.IntVar(&opts.kills, "kills", 0, "crash the server N times from outside (SIGUSR1, -fault-on-signal), each once it said ready and answered -kill-every requests since, then end the load once it answered as many again: -requests is a bound (zlr phase only)")
+	fs.IntVar(&opts.killEvery, "kill-every", 0, "requests the server answers after it said ready before each fault of -kills (default -requests/(2N))")
 	fs.IntVar(&opts.cgiFaultEvery, "cgi-fault-every", defaultCGIFaultEvery, "the CGI program crashes on about one order in N (0: never)")
 	fs.Var(&maxBody, "max-body", "`size` of the largest body posted or dynamic content asked for, such as 64KiB or 1MiB")
 	fs.Var((*demoload.MixFlag)(&opts.mix), "mix", "`weights` of the kinds of requests")
@@ -120,6 +122,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, errors.New("bad -fault-every or -cgi-fault-every: want 0 (never) or more")
 	case opts.kills < 0 || opts.kills > opts.requests:
 		return nil, fmt.Errorf("bad -kills %d: want 0 (none) to -requests (%d)", opts.kills, opts.requests)
+	case opts.killEvery < 0 || opts.killEvery > 0 && opts.kills == 0:
+		return nil, fmt.Errorf("bad -kill-every %d: want 1 or more, with -kills", opts.killEvery)
 	case opts.kills > 0 && opts.phase != phaseZLR:
 		return nil, errors.New("-kills needs -phase zlr: the supervisor's server is its child, which zl-demo cannot name")
 	case opts.maxBody < 1:

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -116,6 +117,7 @@ func TestParseFlags(t *testing.T) {
 		{"-clients", "0"}, {"-requests", "0"}, {"-fault-every", "-1"}, {"-max-body", "0"},
 		{"-phase", "x"}, {"-o", "yaml"}, {"x"}, {"-timeout", "0s"},
 		{"-kills", "-1"}, {"-kills", "5", "-requests", "4", "-phase", "zlr"}, {"-kills", "1"},
+		{"-kill-every", "3", "-phase", "zlr"}, {"-kills", "2", "-kill-every", "-1", "-phase", "zlr"},
 	} {
 		var b strings.Builder
 		if _, err := parseFlags(args, &b); err == nil {
@@ -169,15 +171,19 @@ func TestRetainedMax(t *testing.T) {
 	for _, tt := range []struct {
 		retained           []int
 		all, first, second int
+		tenths             []int
 	}{
-		{nil, 0, 0, 0},
-		{[]int{7}, 7, 0, 7},
-		{[]int{9, 3, 4, 5}, 9, 9, 5},
-		{[]int{1, 2, 3, 4, 5}, 5, 2, 5}, // a leak: the second half keeps more
+		{nil, 0, 0, 0, []int{}},
+		{[]int{7}, 7, 0, 7, []int{7}},
+		{[]int{9, 3, 4, 5}, 9, 9, 5, []int{9, 3, 4, 5}},
+		{[]int{1, 2, 3, 4, 5}, 5, 2, 5, []int{1, 2, 3, 4, 5}}, // a leak: the second half keeps more
+		{[]int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}, 20, 10, 20,
+			[]int{2, 4, 6, 8, 10, 12, 14, 16, 18, 20}},
 	} {
-		all, first, second := retainedMax(tt.retained)
-		if all != tt.all || first != tt.first || second != tt.second {
-			t.Errorf("retainedMax(%v) = %d, %d, %d; want %d, %d, %d", tt.retained, all, first, second, tt.all, tt.first, tt.second)
+		all, first, second, tenths := retainedMax(tt.retained)
+		if all != tt.all || first != tt.first || second != tt.second || !slices.Equal(tenths, tt.tenths) {
+			t.Errorf("retainedMax(%v) = %d, %d, %d, %v; want %d, %d, %d, %v", tt.retained,
+				all, first, second, tenths, tt.all, tt.first, tt.second, tt.tenths)
 		}
 	}
 }

@@ -144,16 +144,21 @@ func countEvents(events []libzl.Event, serverPID int) zlrCounts {
 }
 
 // retainedMax returns the most descriptors a restart kept, of all the
-// restarts, of their first half and of their second: a leak of descriptors
-// makes the second half keep more than the first.
-func retainedMax(retained []int) (all, first, second int) {
+// restarts, of their first half and of their second (a leak of descriptors
+// makes the second half keep more than the first), and of each tenth of
+// them in turn, fewer when there are fewer than ten restarts.
+func retainedMax(retained []int) (all, first, second int, tenths []int) {
+	n := len(retained)
+	tenths = make([]int, min(n, 10))
 	for i, r := range retained {
 		all = max(all, r)
-		if i < len(retained)/2 {
+		if i < n/2 {
 			first = max(first, r)
 		} else {
 			second = max(second, r)
 		}
+		t := i * len(tenths) / n
+		tenths[t] = max(tenths[t], r)
 	}
-	return all, first, second
+	return all, first, second, tenths
 }

@@ -13,20 +13,24 @@ const killInterval = 5 * time.Millisecond
 
 // A killer sends the server faults from outside (-kills): SIGUSR1, on which
 // it crashes at once (zl-webserver-demo -fault-on-signal) at whatever point
-// of its work it is, n times evenly over a load of total requests. (A Go
-// program does not die of a SIGSEGV that kill() sends: its runtime takes
-// it, prints every goroutine and exits.) The i-th fault is sent
-// once i/(n+1) of the requests are done, and only once the server has said
-// ready since the previous one and a request was done since it did: every
-// incarnation makes progress, however far behind the faults are, so the
-// load ends and all n are sent. Faults counted by requests the server
-// reads (-fault-every) cannot promise that: requests replayed after a
+// of its work it is, n times. (A Go program does not die of a SIGSEGV that
+// kill() sends: its runtime takes it, prints every goroutine and exits.)
+// Each fault is sent once the server has said ready since the previous one
+// and then answered every requests: every incarnation makes progress,
+// whatever a restart costs. Once the last incarnation has answered as
+// many, the killer closes stop, which ends the load
+// (demoload.Config.Stop): its size is a bound, room for the requests
+// answered while the server restarts and before the killer sees it ready,
+// up to the clients in flight each time. Faults counted by requests the server
+// reads (-fault-every) cannot promise progress: requests replayed after a
 // crash count again, and with more clients in flight than the count no
 // incarnation gets past its replay.
 type killer struct {
-	n, total int
+	n, every int
 	readies  func() int64 // how many times the server said ready
 	signal   func() error // sends the fault
+	stop     chan struct{}
+	stopped  bool
 
 	sent      int
 	lastReady int64 // readies() when the last fault was sent
@@ -34,8 +38,9 @@ type killer struct {
 	err       error // the first failure to send; no more are sent
 }
 
-func newKiller(n, total int, readies func() int64, signal func() error) *killer {
-	return &killer{n: n, total: total, readies: readies, signal: signal, doneReady: -1}
+func newKiller(n, every int, readies func() int64, signal func() error) *killer {
+	return &killer{n: n, every: every, readies: readies, signal: signal, doneReady: -1,
+		stop: make(chan struct{})}
 }
 
 // signalPID returns a killer's signal function for process pid.
@@ -51,7 +56,7 @@ func signalPID(pid int) func() error {
 // update looks at the load's progress p and sends a fault when it is time.
 // It is meant to be called from one goroutine, every killInterval.
 func (k *killer) update(p demoload.Progress) {
-	if k.sent >= k.n || k.err != nil {
+	if k.stopped || k.err != nil {
 		return
 	}
 	r := k.readies()
@@ -62,7 +67,12 @@ func (k *killer) update(p demoload.Progress) {
 		k.doneReady = p.Done
 		return
 	}
-	if p.Done <= k.doneReady || p.Done*(k.n+1) < (k.sent+1)*k.total {
+	if p.Done < k.doneReady+k.every {
+		return
+	}
+	if k.sent == k.n {
+		k.stopped = true
+		close(k.stop)
 		return
 	}
 	if err := k.signal(); err != nil {
@@ -80,7 +90,7 @@ func (k *killer) note() string {
 	case k.err != nil:
 		return fmt.Sprintf("%v; %d of the %d faults asked were sent", k.err, k.sent, k.n)
 	case k.sent < k.n:
-		return fmt.Sprintf("only %d of the %d faults asked were sent: the load ended first", k.sent, k.n)
+		return fmt.Sprintf("only %d of the %d faults asked were sent: the load ended first (the server answered fewer than %d requests between some)", k.sent, k.n, k.every)
 	}
 	return ""
 }

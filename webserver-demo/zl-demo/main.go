@@ -6,7 +6,8 @@
 //
 // Usage:
 //
-//	zl-demo [-bin DIR] [-clients N] [-requests N] [-fault-every N] [-kills N] [-cgi-fault-every N]
+//	zl-demo [-bin DIR] [-clients N] [-requests N] [-fault-every N] [-kills N [-kill-every N]]
+//	        [-cgi-fault-every N]
 //	        [-max-body SIZE] [-seed N] [-phase both|zlr|supervisor] [-keep] [-o table|json]
 //
 // It runs as root on a kernel with zlr, with zlctl, zl-webserver-demo,

@@ -53,6 +53,9 @@ type phaseResult struct {
 	RetainedMaxFirstHalf  int `json:"retained_max_first_half"`
 	RetainedMaxSecondHalf int `json:"retained_max_second_half"`
 
+	// RetainedMaxByTenth is the same of each tenth of the restarts.
+	RetainedMaxByTenth []int `json:"retained_max_by_tenth"`
+
 	// Kills counts the faults sent to the server from outside (-kills),
 	// which are among its Crashes.
 	Kills int `json:"kills"`
@@ -193,7 +196,11 @@ func (d *demo) runZLR(ctx context.Context, dir, addr string) (*phaseResult, erro
 	res := &phaseResult{Mode: phaseZLR, Notes: []string{}}
 	var k *killer
 	if d.opts.kills > 0 {
-		k = newKiller(d.opts.kills, d.opts.requests, p.Readies, signalPID(p.PID()))
+		every := d.opts.killEvery
+		if every == 0 {
+			every = max(1, d.opts.requests/(2*d.opts.kills))
+		}
+		k = newKiller(d.opts.kills, every, p.Readies, signalPID(p.PID()))
 	}
 	loadErr := d.load(ctx, phaseZLR, addr, res, k)
 	if k != nil {
@@ -213,7 +220,7 @@ func (d *demo) runZLR(ctx context.Context, dir, addr string) (*phaseResult, erro
 	res.Crashes, res.Restarts, res.GiveUps = n.ServerFaults, n.ServerRestarts, n.ServerGiveUps+n.CGIGiveUps
 	res.CGICrashes, res.CGIRestarts = n.CGIFaults, n.CGIRestarts
 	res.RestartLatency = demoload.Percentiles(n.ServerReady)
-	res.RetainedMax, res.RetainedMaxFirstHalf, res.RetainedMaxSecondHalf = retainedMax(n.ServerRetained)
+	res.RetainedMax, res.RetainedMaxFirstHalf, res.RetainedMaxSecondHalf, res.RetainedMaxByTenth = retainedMax(n.ServerRetained)
 	res.ReplayOverflows = len(n.Overflows)
 	if note := overflowNote(n.Overflows, p.PID()); note != "" {
 		res.Notes = append(res.Notes, note)
@@ -294,6 +301,7 @@ func (d *demo) load(ctx context.Context, phase, addr string, res *phaseResult, k
 		// The killer looks often; the progress line, whose rate is over
 		// the time since its last update, as often as without it.
 		cfg.ProgressInterval = killInterval
+		cfg.Stop = k.stop
 		var shown time.Duration
 		update = func(p demoload.Progress) {
 			k.update(p)
