@@ -239,13 +239,7 @@ func TestServerFaults(t *testing.T) {
 			if complete || len(body) != wantLen || !bytes.Equal(body, want[:len(body)]) {
 				t.Errorf("second request: %d bytes, complete %v; want the first %d", len(body), complete, wantLen)
 			}
-			ws := c.wait(t)
-			switch {
-			case tt.wantSignal != 0 && (!ws.Signaled() || ws.Signal() != tt.wantSignal):
-				t.Errorf("the server ended with %v, want death by %v", describe(ws), tt.wantSignal)
-			case tt.wantSignal == 0 && (!ws.Exited() || ws.ExitStatus() != tt.wantExit):
-				t.Errorf("the server ended with %v, want exit status %d", describe(ws), tt.wantExit)
-			}
+			c.checkEnd(t, tt.wantSignal, tt.wantExit)
 			if !strings.Contains(c.logs(), tt.wantLog+"\n") {
 				t.Errorf("the log does not say %q:\n%s", tt.wantLog, c.logs())
 			}
@@ -287,13 +281,7 @@ func TestServerFaultOnSignal(t *testing.T) {
 			if err := c.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
 				t.Fatal(err)
 			}
-			ws := c.wait(t)
-			switch {
-			case tt.wantSignal != 0 && (!ws.Signaled() || ws.Signal() != tt.wantSignal):
-				t.Errorf("the server ended with %v, want death by %v", describe(ws), tt.wantSignal)
-			case tt.wantSignal == 0 && (!ws.Exited() || ws.ExitStatus() != tt.wantExit):
-				t.Errorf("the server ended with %v, want exit status %d", describe(ws), tt.wantExit)
-			}
+			c.checkEnd(t, tt.wantSignal, tt.wantExit)
 			if want := "fault: SIGUSR1, kind " + strings.Replace(tt.kind, "mix", "abort", 1) + "\n"; !strings.Contains(c.logs(), want) {
 				t.Errorf("the log does not say %q:\n%s", want, c.logs())
 			}
@@ -307,6 +295,19 @@ func TestServerFaultOnSignal(t *testing.T) {
 	}
 	if body, complete := c.get(t, "/dyn?seed=1&size=10"); !complete || len(body) != 10 {
 		t.Fatalf("after SIGUSR1: %d bytes, complete %v; stderr:\n%s", len(body), complete, c.logs())
+	}
+}
+
+// checkEnd waits for the server to exit and checks that it died by
+// wantSignal or, when that is 0, exited with wantExit.
+func (c *child) checkEnd(t *testing.T, wantSignal syscall.Signal, wantExit int) {
+	t.Helper()
+	ws := c.wait(t)
+	switch {
+	case wantSignal != 0 && (!ws.Signaled() || ws.Signal() != wantSignal):
+		t.Errorf("the server ended with %v, want death by %v", describe(ws), wantSignal)
+	case wantSignal == 0 && (!ws.Exited() || ws.ExitStatus() != wantExit):
+		t.Errorf("the server ended with %v, want exit status %d", describe(ws), wantExit)
 	}
 }
 
